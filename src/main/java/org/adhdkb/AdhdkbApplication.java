@@ -1,0 +1,22 @@
+package org.adhdkb;
+
+import org.adhdkb.content.ContentCheckCommand;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+
+/**
+ * adhdkb: a FHIR R4 terminology and guideline server for ADHD pharmacotherapy.
+ *
+ * <p>{@code java -jar adhdkb.jar} starts the server; {@code java -jar adhdkb.jar check-content DIR} only checks a
+ * content folder and exits, so knowledge engineers need no database or port to find out what is wrong.
+ */
+@SpringBootApplication
+public class AdhdkbApplication {
+
+	public static void main(String[] args) {
+		if (args.length > 0 && ContentCheckCommand.NAME.equals(args[0])) {
+			System.exit(ContentCheckCommand.run(args));
+		}
+		SpringApplication.run(AdhdkbApplication.class, args);
+	}
+}

@@ -1,0 +1,246 @@
+package org.adhdkb.content;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.parser.StrictErrorHandler;
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.ResultSeverityEnum;
+import ca.uhn.fhir.validation.SingleValidationMessage;
+import ca.uhn.fhir.validation.ValidationResult;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.CanonicalType;
+import org.hl7.fhir.r4.model.DomainResource;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Checks a content package the way a knowledge engineer needs it checked: every file parsed strictly, validated
+ * against FHIR R4 core with HAPI's validator, its references and canonicals resolved inside the package, and the
+ * project's conventions (folder = type, file name = id, url = base/Type/id, a narrative). It reports every problem,
+ * not the first one.
+ */
+public class ContentChecker {
+
+	private static final Logger log = LoggerFactory.getLogger(ContentChecker.class);
+
+	/** Resource types whose instances are conformance resources the validator must see to check the others. */
+	private static final Set<String> CONFORMANCE_TYPES =
+			Set.of("CodeSystem", "ValueSet", "StructureDefinition", "SearchParameter", "ConceptMap");
+
+	private final FhirContext fhirContext;
+
+	public ContentChecker(FhirContext fhirContext) {
+		this.fhirContext = fhirContext;
+	}
+
+	/** The outcome: the parsed resources by file path (only files that parsed), and all problems found. */
+	public record Result(Map<String, Resource> resources, List<ContentProblem> problems, int validated, int warnings) {
+		public boolean ok() {
+			return problems.isEmpty();
+		}
+	}
+
+	/** Checks everything, validating every file. */
+	public Result check(ContentPackage contentPackage) {
+		return check(contentPackage, file -> true);
+	}
+
+	/**
+	 * Checks the package. Parsing, conventions and references are always checked for every file (they are cheap and
+	 * span files); full profile validation runs for the files {@code validate} selects.
+	 */
+	public Result check(ContentPackage contentPackage, Predicate<ContentFile> validate) {
+		List<ContentProblem> problems = new ArrayList<>();
+		checkManifest(contentPackage, problems);
+
+		IParser parser = fhirContext.newJsonParser().setParserErrorHandler(new StrictErrorHandler());
+		Map<String, Resource> resources = new LinkedHashMap<>();
+		for (ContentFile file : contentPackage.files()) {
+			try {
+				IBaseResource parsed = parser.parseResource(file.text());
+				if (parsed instanceof Resource resource) {
+					resources.put(file.path(), resource);
+				} else {
+					problems.add(new ContentProblem(file.path(), "", "not an R4 resource"));
+				}
+			} catch (DataFormatException | ClassCastException e) {
+				problems.add(new ContentProblem(file.path(), "", "does not parse: " + e.getMessage()));
+			}
+		}
+
+		checkConventions(contentPackage, resources, problems);
+		checkReferences(contentPackage, resources, problems);
+
+		int validated = 0;
+		int warnings = 0;
+		FhirValidator validator = null;
+		for (ContentFile file : contentPackage.files()) {
+			Resource resource = resources.get(file.path());
+			if (resource == null || !validate.test(file)) {
+				continue;
+			}
+			if (validator == null) {
+				validator = newValidator(resources.values());
+			}
+			ValidationResult result = validator.validateWithResult(file.text());
+			validated++;
+			for (SingleValidationMessage message : result.getMessages()) {
+				if (message.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal()) {
+					problems.add(new ContentProblem(
+							file.path(), nullToEmpty(message.getLocationString()), message.getMessage()));
+				} else if (message.getSeverity() == ResultSeverityEnum.WARNING) {
+					warnings++;
+					log.debug("{} @ {}: {}", file.path(), message.getLocationString(), message.getMessage());
+				}
+			}
+		}
+		return new Result(Collections.unmodifiableMap(resources), List.copyOf(problems), validated, warnings);
+	}
+
+	private void checkManifest(ContentPackage contentPackage, List<ContentProblem> problems) {
+		JsonNode manifest = contentPackage.manifest();
+		if (manifest == null) {
+			problems.add(new ContentProblem(ContentPackage.MANIFEST, "", "missing: the content must be a FHIR NPM package"));
+			return;
+		}
+		for (String field : List.of("name", "version", "canonical")) {
+			if (manifest.path(field).asText("").isBlank()) {
+				problems.add(new ContentProblem(ContentPackage.MANIFEST, field, "is required"));
+			}
+		}
+		boolean r4 = false;
+		for (JsonNode version : manifest.path("fhirVersions")) {
+			r4 |= version.asText().startsWith("4.0");
+		}
+		if (!r4) {
+			problems.add(new ContentProblem(ContentPackage.MANIFEST, "fhirVersions", "must list 4.0.1"));
+		}
+	}
+
+	private void checkConventions(
+			ContentPackage contentPackage, Map<String, Resource> resources, List<ContentProblem> problems) {
+		String base = contentPackage.canonical();
+		Map<String, String> fileByKey = new HashMap<>();
+		for (Map.Entry<String, Resource> entry : resources.entrySet()) {
+			String path = entry.getKey();
+			Resource resource = entry.getValue();
+			String type = resource.fhirType();
+			ContentFile file = new ContentFile(path, new byte[0]);
+			if (!type.equals(file.folder())) {
+				problems.add(new ContentProblem(path, "", "a " + type + " must be in the folder " + type + "/"));
+			}
+			String id = resource.getIdElement().getIdPart();
+			if (id == null || !id.equals(file.stem())) {
+				problems.add(new ContentProblem(path, type + ".id", "must equal the file name '" + file.stem() + "'"));
+			}
+			String previous = fileByKey.putIfAbsent(type + "/" + id, path);
+			if (previous != null) {
+				problems.add(new ContentProblem(path, type + ".id", "duplicates the id of " + previous));
+			}
+			String url = canonicalUrl(resource);
+			if (url != null && !base.isEmpty() && !url.equals(base + "/" + type + "/" + id)) {
+				problems.add(new ContentProblem(path, type + ".url", "must be " + base + "/" + type + "/" + id));
+			}
+			if (resource instanceof DomainResource domain
+					&& (!domain.hasText() || !domain.getText().hasDiv() || domain.getText().getDiv().isEmpty())) {
+				problems.add(new ContentProblem(path, type + ".text", "a narrative is required"));
+			}
+		}
+	}
+
+	private void checkReferences(
+			ContentPackage contentPackage, Map<String, Resource> resources, List<ContentProblem> problems) {
+		Set<String> ids = new HashSet<>();
+		Set<String> urls = new HashSet<>();
+		for (Resource resource : resources.values()) {
+			ids.add(resource.fhirType() + "/" + resource.getIdElement().getIdPart());
+			String url = canonicalUrl(resource);
+			if (url != null) {
+				urls.add(url);
+			}
+		}
+		String base = contentPackage.canonical();
+		var terser = fhirContext.newTerser();
+		for (Map.Entry<String, Resource> entry : resources.entrySet()) {
+			Resource resource = entry.getValue();
+			for (Reference reference : terser.getAllPopulatedChildElementsOfType(resource, Reference.class)) {
+				String target = reference.getReference();
+				if (target == null || target.startsWith("#") || target.contains(":")) {
+					continue;
+				}
+				String relative = target.contains("/_history/") ? target.substring(0, target.indexOf("/_history/")) : target;
+				if (!ids.contains(relative)) {
+					problems.add(new ContentProblem(
+							entry.getKey(), "reference", "'" + target + "' is not a resource of this package"));
+				}
+			}
+			if (base.isEmpty()) {
+				continue;
+			}
+			for (CanonicalType canonical : terser.getAllPopulatedChildElementsOfType(resource, CanonicalType.class)) {
+				String value = canonical.getValue();
+				if (value == null || !value.startsWith(base + "/")) {
+					continue;
+				}
+				String withoutVersion = value.contains("|") ? value.substring(0, value.indexOf('|')) : value;
+				if (!urls.contains(withoutVersion)) {
+					problems.add(new ContentProblem(
+							entry.getKey(), "canonical", "'" + value + "' is not the url of a resource in this package"));
+				}
+			}
+		}
+	}
+
+	private FhirValidator newValidator(Iterable<Resource> resources) {
+		PrePopulatedValidationSupport packageSupport = new PrePopulatedValidationSupport(fhirContext);
+		for (Resource resource : resources) {
+			if (CONFORMANCE_TYPES.contains(resource.fhirType())) {
+				packageSupport.addResource(resource);
+			}
+		}
+		ValidationSupportChain chain = new ValidationSupportChain(
+				packageSupport,
+				new DefaultProfileValidationSupport(fhirContext),
+				new CommonCodeSystemsTerminologyService(fhirContext),
+				new InMemoryTerminologyServerValidationSupport(fhirContext),
+				new SnapshotGeneratingValidationSupport(fhirContext));
+		FhirInstanceValidator instanceValidator = new FhirInstanceValidator(chain);
+		FhirValidator validator = fhirContext.newValidator();
+		validator.registerValidatorModule(instanceValidator);
+		return validator;
+	}
+
+	/** The {@code url} of a canonical resource, or null for resources without one. */
+	static String canonicalUrl(Resource resource) {
+		var child = resource.getNamedProperty("url");
+		if (child == null || !child.hasValues()) {
+			return null;
+		}
+		return child.getValues().get(0).primitiveValue();
+	}
+
+	private static String nullToEmpty(String value) {
+		return value == null ? "" : value;
+	}
+}

@@ -1,0 +1,177 @@
+package org.adhdkb.content;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import org.adhdkb.server.AdhdkbProperties;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Resource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Loads {@code fhir-resources/} into the database at start-up, before the web server accepts requests, so that no
+ * client ever sees a server without its content.
+ *
+ * <p>Loading is idempotent: a file whose resource is already stored with identical content is neither validated
+ * again nor written, so a restart with unchanged content writes nothing. Changed and new files are validated and
+ * then written in one transaction: either the whole package version is in, or none of it is. Invalid content
+ * stops start-up with every problem listed.
+ */
+@Component
+public class ContentLoader implements SmartLifecycle {
+
+	private static final Logger log = LoggerFactory.getLogger(ContentLoader.class);
+
+	/** Runs before the embedded web server starts (which uses DEFAULT_PHASE - 2048). */
+	private static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+
+	private final FhirContext fhirContext;
+	private final DaoRegistry daoRegistry;
+	private final IFhirSystemDao<Bundle, ?> systemDao;
+	private final AdhdkbProperties properties;
+	private volatile boolean running;
+	private volatile LoadReport lastReport;
+
+	public ContentLoader(
+			FhirContext fhirContext,
+			DaoRegistry daoRegistry,
+			IFhirSystemDao<Bundle, ?> systemDao,
+			AdhdkbProperties properties) {
+		this.fhirContext = fhirContext;
+		this.daoRegistry = daoRegistry;
+		this.systemDao = systemDao;
+		this.properties = properties;
+	}
+
+	/** What one load did, per resource type. */
+	public record LoadReport(Map<String, Integer> written, Map<String, Integer> unchanged, long millis) {
+		public int totalWritten() {
+			return written.values().stream().mapToInt(Integer::intValue).sum();
+		}
+	}
+
+	@Override
+	public void start() {
+		if (properties.getContent().isLoad()) {
+			lastReport = load(ContentPackage.read(properties.getContent().getLocation()));
+		}
+		running = true;
+	}
+
+	public LoadReport getLastReport() {
+		return lastReport;
+	}
+
+	/** Checks the package and writes what changed. Throws {@link InvalidContentException} naming every problem. */
+	public LoadReport load(ContentPackage contentPackage) {
+		long started = System.currentTimeMillis();
+		log.info("Loading content package {} {} from {}: {} files",
+				contentPackage.manifest() == null ? "?" : contentPackage.manifest().path("name").asText(),
+				contentPackage.version(), contentPackage.location(), contentPackage.files().size());
+
+		IParser parser = fhirContext.newJsonParser();
+		Map<String, String> storedFingerprints = new TreeMap<>();
+		for (ContentFile file : contentPackage.files()) {
+			Resource stored = readStored(file.folder(), file.stem());
+			if (stored != null) {
+				storedFingerprints.put(file.path(), fingerprint(parser, stored));
+			}
+		}
+
+		ContentChecker.Result result = new ContentChecker(fhirContext).check(contentPackage, file -> {
+			String stored = storedFingerprints.get(file.path());
+			return stored == null || !stored.equals(fingerprint(parser, parser.parseResource(file.text())));
+		});
+		if (!result.ok()) {
+			throw new InvalidContentException(result.problems());
+		}
+
+		Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+		Map<String, Integer> written = new TreeMap<>();
+		Map<String, Integer> unchanged = new TreeMap<>();
+		for (Map.Entry<String, Resource> entry : result.resources().entrySet()) {
+			Resource resource = entry.getValue();
+			String type = resource.fhirType();
+			String stored = storedFingerprints.get(entry.getKey());
+			if (stored != null && stored.equals(fingerprint(parser, resource))) {
+				unchanged.merge(type, 1, Integer::sum);
+				continue;
+			}
+			written.merge(type, 1, Integer::sum);
+			transaction.addEntry()
+					.setFullUrl(type + "/" + resource.getIdElement().getIdPart())
+					.setResource(resource)
+					.getRequest()
+					.setMethod(Bundle.HTTPVerb.PUT)
+					.setUrl(type + "/" + resource.getIdElement().getIdPart());
+		}
+		if (transaction.hasEntry()) {
+			systemDao.transaction(new SystemRequestDetails(), transaction);
+		}
+
+		LoadReport report = new LoadReport(written, unchanged, System.currentTimeMillis() - started);
+		var types = new java.util.TreeSet<>(written.keySet());
+		types.addAll(unchanged.keySet());
+		for (String type : types) {
+			log.info("  {}: {} written, {} unchanged", type, written.getOrDefault(type, 0), unchanged.getOrDefault(type, 0));
+		}
+		log.info("Content loaded in {} ms: {} written, {} validated, {} validator warnings",
+				report.millis(), report.totalWritten(), result.validated(), result.warnings());
+		return report;
+	}
+
+	private Resource readStored(String type, String id) {
+		if (!daoRegistry.isResourceTypeSupported(type)) {
+			return null;
+		}
+		try {
+			IBaseResource stored = daoRegistry.getResourceDao(type).read(new IdType(type, id), new SystemRequestDetails());
+			return (Resource) stored;
+		} catch (ResourceNotFoundException | ResourceGoneException e) {
+			return null;
+		}
+	}
+
+	/**
+	 * The content of a resource without what the server adds on storage (version, last updated, source), so that a
+	 * stored resource and the file it came from compare equal exactly when their content is the same.
+	 */
+	static String fingerprint(IParser parser, IBaseResource resource) {
+		Resource copy = ((Resource) resource).copy();
+		copy.setIdElement(new IdType(copy.fhirType(), copy.getIdElement().getIdPart()));
+		if (copy.hasMeta()) {
+			copy.getMeta().setVersionId(null).setLastUpdated(null).setSource(null);
+			if (copy.getMeta().isEmpty()) {
+				copy.setMeta(null);
+			}
+		}
+		return parser.encodeResourceToString(copy);
+	}
+
+	@Override
+	public void stop() {
+		running = false;
+	}
+
+	@Override
+	public boolean isRunning() {
+		return running;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+}

@@ -1,0 +1,81 @@
+package org.adhdkb.content;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The content package ({@code fhir-resources/}): a FHIR NPM package with {@code package.json} at the root and one
+ * JSON file per resource in a folder named after the resource type.
+ */
+public record ContentPackage(String location, JsonNode manifest, List<ContentFile> files) {
+
+	public static final String MANIFEST = "package.json";
+
+	/** The canonical base every resource URL of this package starts with, from package.json. */
+	public String canonical() {
+		return manifest == null ? "" : manifest.path("canonical").asText("");
+	}
+
+	public String version() {
+		return manifest == null ? "" : manifest.path("version").asText("");
+	}
+
+	/**
+	 * Reads a package from a Spring resource location: {@code classpath:fhir-resources/}, {@code file:/some/dir/}, or a
+	 * plain directory path.
+	 */
+	public static ContentPackage read(String location) {
+		String base = normalise(location);
+		PathMatchingResourcePatternResolver resolver = new PathMatchingResourcePatternResolver();
+		try {
+			Resource root = resolver.getResource(base);
+			if (!root.exists()) {
+				throw new InvalidContentException(
+						List.of(new ContentProblem(location, "", "the content location does not exist")));
+			}
+			String rootUri = root.getURI().toString();
+			List<ContentFile> files = new ArrayList<>();
+			JsonNode manifest = null;
+			for (Resource resource : resolver.getResources(base + "**/*.json")) {
+				String uri = resource.getURI().toString();
+				String path = uri.startsWith(rootUri) ? uri.substring(rootUri.length()) : resource.getFilename();
+				path = stripLeadingSlash(URI.create("x:" + path.replace(" ", "%20")).getSchemeSpecificPart());
+				byte[] bytes;
+				try (InputStream in = resource.getInputStream()) {
+					bytes = in.readAllBytes();
+				}
+				if (MANIFEST.equals(path)) {
+					manifest = new ObjectMapper().readTree(bytes);
+				} else if (!path.startsWith("package/") && !path.startsWith("other/") && !path.startsWith(".")) {
+					files.add(new ContentFile(path, bytes));
+				}
+			}
+			files.sort(Comparator.comparing(ContentFile::path));
+			return new ContentPackage(location, manifest, List.copyOf(files));
+		} catch (IOException e) {
+			throw new UncheckedIOException("Cannot read the content package at " + location, e);
+		}
+	}
+
+	private static String normalise(String location) {
+		String base = location;
+		if (!base.startsWith("classpath:") && !base.startsWith("file:")) {
+			base = "file:" + base;
+		}
+		return base.endsWith("/") ? base : base + "/";
+	}
+
+	private static String stripLeadingSlash(String path) {
+		return path.startsWith("/") ? path.substring(1) : path;
+	}
+}
