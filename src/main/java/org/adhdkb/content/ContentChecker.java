@@ -18,6 +18,7 @@ import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CanonicalType;
+import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -159,7 +160,8 @@ public class ContentChecker {
 				problems.add(new ContentProblem(path, type + ".id", "duplicates the id of " + previous));
 			}
 			String url = canonicalUrl(resource);
-			if (url != null && !base.isEmpty() && !url.equals(base + "/" + type + "/" + id)) {
+			boolean conventional = url == null || base.isEmpty() || isExternalFragment(resource);
+			if (!conventional && !url.equals(base + "/" + type + "/" + id)) {
 				problems.add(new ContentProblem(path, type + ".url", "must be " + base + "/" + type + "/" + id));
 			}
 			if (resource instanceof DomainResource domain
@@ -215,7 +217,7 @@ public class ContentChecker {
 	private FhirValidator newValidator(Iterable<Resource> resources) {
 		PrePopulatedValidationSupport packageSupport = new PrePopulatedValidationSupport(fhirContext);
 		for (Resource resource : resources) {
-			if (CONFORMANCE_TYPES.contains(resource.fhirType())) {
+			if (CONFORMANCE_TYPES.contains(resource.fhirType()) && canonicalUrl(resource) != null) {
 				packageSupport.addResource(resource);
 			}
 		}
@@ -229,6 +231,15 @@ public class ContentChecker {
 		FhirValidator validator = fhirContext.newValidator();
 		validator.registerValidatorModule(instanceValidator);
 		return validator;
+	}
+
+	/**
+	 * A fragment of an external code system (RxNorm, SNOMED CT, LOINC, ...) keeps that system's own url, so that
+	 * {@code $lookup} and {@code $validate-code} answer for the external codes our content uses.
+	 */
+	static boolean isExternalFragment(Resource resource) {
+		return resource instanceof CodeSystem codeSystem
+				&& codeSystem.getContent() == CodeSystem.CodeSystemContentMode.FRAGMENT;
 	}
 
 	/** The {@code url} of a canonical resource, or null for resources without one. */

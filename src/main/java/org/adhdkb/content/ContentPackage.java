@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -68,11 +69,13 @@ public record ContentPackage(String location, JsonNode manifest, List<ContentFil
 	}
 
 	private static String normalise(String location) {
-		String base = location;
-		if (!base.startsWith("classpath:") && !base.startsWith("file:")) {
-			base = "file:" + base;
+		if (location.startsWith("classpath:")) {
+			return location.endsWith("/") ? location : location + "/";
 		}
-		return base.endsWith("/") ? base : base + "/";
+		// File locations become absolute URIs, so that matched files can be made relative to the root.
+		String path = location.startsWith("file:") ? location.substring("file:".length()) : location;
+		String uri = Path.of(path).toAbsolutePath().normalize().toUri().toString();
+		return uri.endsWith("/") ? uri : uri + "/";
 	}
 
 	private static String stripLeadingSlash(String path) {

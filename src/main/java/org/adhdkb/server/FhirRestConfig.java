@@ -3,7 +3,6 @@ package org.adhdkb.server;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
-import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
 import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
@@ -49,10 +48,8 @@ public class FhirRestConfig {
 		server.setDefaultResponseEncoding(EncodingEnum.JSON);
 		server.setDefaultPrettyPrint(false);
 
-		JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
-				server, systemDao, storageSettings, searchParamRegistry, validationSupport);
-		capabilities.setImplementationDescription("adhdkb: ADHD pharmacotherapy knowledge and terminology server");
-		server.setServerConformanceProvider(capabilities);
+		server.setServerConformanceProvider(new CapabilityStatementProvider(
+				server, systemDao, storageSettings, searchParamRegistry, validationSupport));
 		server.setServerName("adhdkb");
 
 		if (properties.getServerAddress().isBlank()) {
@@ -63,6 +60,7 @@ public class FhirRestConfig {
 
 		server.registerInterceptor(new ResponseHighlighterInterceptor());
 		server.registerInterceptor(new OpenApiInterceptor());
+		server.registerInterceptor(new IfMatchPreconditionInterceptor());
 		customizers.forEach(customizer -> customizer.customize(server));
 		return server;
 	}

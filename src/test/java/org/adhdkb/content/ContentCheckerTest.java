@@ -1,0 +1,141 @@
+package org.adhdkb.content;
+
+import ca.uhn.fhir.context.FhirContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The checker a knowledge engineer relies on: it must name every problem with file, element and message. */
+class ContentCheckerTest {
+
+	private static final String MANIFEST = """
+			{"name":"test.content","version":"0.0.1","canonical":"http://adhdkb.org/fhir","fhirVersions":["4.0.1"]}
+			""";
+
+	private static final String NARRATIVE =
+			"\"text\":{\"status\":\"generated\",\"div\":\"<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">x</div>\"}";
+
+	private final ContentChecker checker = new ContentChecker(FhirContext.forR4Cached());
+
+	@Test
+	void theShippedContentIsValid() {
+		ContentChecker.Result result = checker.check(ContentPackage.read("fhir-resources"));
+		assertThat(result.problems()).isEmpty();
+		assertThat(result.resources()).isNotEmpty();
+	}
+
+	@Test
+	void reportsEveryProblemAtOnceWithFileAndLocation(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		// unknown element: strict parsing must reject it
+		write(dir, "ValueSet/unknown-element.json", """
+				{"resourceType":"ValueSet","id":"unknown-element","url":"http://adhdkb.org/fhir/ValueSet/unknown-element",
+				 "status":"active","colour":"blue",%s}""".formatted(NARRATIVE));
+		// file name does not match the id, and the url breaks the convention
+		write(dir, "ValueSet/wrong-name.json", """
+				{"resourceType":"ValueSet","id":"other-id","url":"http://adhdkb.org/fhir/ValueSet/elsewhere","status":"active",%s}"""
+				.formatted(NARRATIVE));
+		// a reference to a resource the package does not have, and no narrative
+		write(dir, "MedicationKnowledge/dangling.json", """
+				{"resourceType":"MedicationKnowledge","id":"dangling","status":"active",
+				 "monograph":[{"source":{"reference":"DocumentReference/missing"}}]}""");
+		// an invalid status code
+		write(dir, "PlanDefinition/broken.json", """
+				{"resourceType":"PlanDefinition","id":"broken","url":"http://adhdkb.org/fhir/PlanDefinition/broken",
+				 "status":"not-a-status",%s}""".formatted(NARRATIVE));
+		// a canonical under our base that resolves to nothing
+		write(dir, "PlanDefinition/unresolved.json", """
+				{"resourceType":"PlanDefinition","id":"unresolved","url":"http://adhdkb.org/fhir/PlanDefinition/unresolved",
+				 "status":"active","library":["http://adhdkb.org/fhir/Library/missing"],%s}""".formatted(NARRATIVE));
+		// a resource in the wrong folder
+		write(dir, "ValueSet/a-library.json", """
+				{"resourceType":"Library","id":"a-library","url":"http://adhdkb.org/fhir/Library/a-library","status":"active",
+				 "type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/library-type","code":"logic-library"}]},%s}"""
+				.formatted(NARRATIVE));
+
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+
+		assertThat(result.ok()).isFalse();
+		assertThat(result.problems()).anySatisfy(p -> {
+			assertThat(p.file()).isEqualTo("ValueSet/unknown-element.json");
+			assertThat(p.message()).contains("colour");
+		});
+		assertThat(result.problems()).anySatisfy(p -> {
+			assertThat(p.file()).isEqualTo("ValueSet/wrong-name.json");
+			assertThat(p.location()).isEqualTo("ValueSet.id");
+		});
+		assertThat(result.problems()).anySatisfy(p -> {
+			assertThat(p.file()).isEqualTo("ValueSet/wrong-name.json");
+			assertThat(p.location()).isEqualTo("ValueSet.url");
+		});
+		assertThat(result.problems()).anySatisfy(p -> {
+			assertThat(p.file()).isEqualTo("MedicationKnowledge/dangling.json");
+			assertThat(p.message()).contains("DocumentReference/missing");
+		});
+		assertThat(result.problems()).anySatisfy(p -> {
+			assertThat(p.file()).isEqualTo("MedicationKnowledge/dangling.json");
+			assertThat(p.location()).isEqualTo("MedicationKnowledge.text");
+		});
+		assertThat(result.problems()).anySatisfy(p -> {
+			assertThat(p.file()).isEqualTo("PlanDefinition/broken.json");
+			assertThat(p.message()).contains("not-a-status");
+		});
+		assertThat(result.problems()).anySatisfy(p -> {
+			assertThat(p.file()).isEqualTo("PlanDefinition/unresolved.json");
+			assertThat(p.message()).contains("Library/missing");
+		});
+		assertThat(result.problems()).anySatisfy(p -> {
+			assertThat(p.file()).isEqualTo("ValueSet/a-library.json");
+			assertThat(p.message()).contains("folder Library/");
+		});
+	}
+
+	@Test
+	void validatorErrorsCarryTheElementPath(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		// parses, but breaks the R4 invariant that an include names a system or a value set
+		write(dir, "ValueSet/no-system.json", """
+				{"resourceType":"ValueSet","id":"no-system","url":"http://adhdkb.org/fhir/ValueSet/no-system","status":"active",
+				 "compose":{"include":[{"concept":[{"code":"x"}]}]},%s}""".formatted(NARRATIVE));
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+		assertThat(result.problems()).anySatisfy(p -> {
+			assertThat(p.file()).isEqualTo("ValueSet/no-system.json");
+			assertThat(p.location()).startsWith("ValueSet.compose.include[0]");
+		});
+	}
+
+	@Test
+	void aPackageNeedsItsManifest(@TempDir Path dir) throws IOException {
+		write(dir, "ValueSet/x.json", "{\"resourceType\":\"ValueSet\",\"id\":\"x\",\"status\":\"active\"," + NARRATIVE + "}");
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+		assertThat(result.problems()).anySatisfy(p -> assertThat(p.file()).isEqualTo("package.json"));
+	}
+
+	@Test
+	void theCommandExitsNonZeroAndPrintsTheProblems(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "ValueSet/x.json", "{\"resourceType\":\"ValueSet\",\"id\":\"y\",\"status\":\"active\"," + NARRATIVE + "}");
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		int exit = ContentCheckCommand.check(dir.toString(), new PrintStream(out, true, StandardCharsets.UTF_8));
+		assertThat(exit).isEqualTo(1);
+		assertThat(out.toString(StandardCharsets.UTF_8)).contains("ValueSet/x.json @ ValueSet.id");
+
+		ByteArrayOutputStream good = new ByteArrayOutputStream();
+		assertThat(ContentCheckCommand.check("fhir-resources", new PrintStream(good, true, StandardCharsets.UTF_8)))
+				.isZero();
+	}
+
+	static void write(Path dir, String path, String content) throws IOException {
+		Path file = dir.resolve(path);
+		Files.createDirectories(file.getParent());
+		Files.writeString(file, content);
+	}
+}

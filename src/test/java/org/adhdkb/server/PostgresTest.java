@@ -1,0 +1,82 @@
+package org.adhdkb.server;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.adhdkb.content.ContentLoader;
+import org.adhdkb.testing.TestServers;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.MedicationKnowledge;
+import org.hl7.fhir.r4.model.Patient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import java.io.IOException;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The `postgres` profile on a real PostgreSQL server (embedded binaries, started by the test). */
+class PostgresTest {
+
+	private static EmbeddedPostgres postgres;
+
+	@BeforeAll
+	static void startPostgres() throws IOException {
+		postgres = EmbeddedPostgres.builder().start();
+	}
+
+	@AfterAll
+	static void stopPostgres() throws IOException {
+		if (postgres != null) {
+			postgres.close();
+		}
+	}
+
+	private static Map<String, String> properties() {
+		return Map.of(
+				"spring.datasource.url", postgres.getJdbcUrl("postgres", "postgres"),
+				"spring.datasource.username", "postgres",
+				"spring.datasource.password", "postgres");
+	}
+
+	@Test
+	void bootsLoadsWritesRestartsAndSharesOneDatabaseBetweenInstances() {
+		IdType written;
+		try (ConfigurableApplicationContext first = TestServers.start(properties(), "postgres")) {
+			assertThat(first.getBean(ContentLoader.class).getLastReport().totalWritten()).isPositive();
+			IGenericClient client = client(first);
+			assertThat(client.read().resource(MedicationKnowledge.class).withId("atomoxetine").execute().getStatus())
+					.isEqualTo(MedicationKnowledge.MedicationKnowledgeStatus.ACTIVE);
+			Patient patient = new Patient();
+			patient.addName().setFamily("OnPostgres");
+			written = (IdType) client.create().resource(patient).execute().getId();
+		}
+
+		try (ConfigurableApplicationContext a = TestServers.start(properties(), "postgres");
+				ConfigurableApplicationContext b = TestServers.start(properties(), "postgres")) {
+			assertThat(a.getBean(ContentLoader.class).getLastReport().totalWritten())
+					.as("restart with unchanged content writes nothing").isZero();
+			assertThat(client(a).read().resource(Patient.class).withId(written.getIdPart()).execute()
+					.getNameFirstRep().getFamily()).isEqualTo("OnPostgres");
+
+			Patient patient = new Patient();
+			patient.addName().setFamily("WrittenThroughA");
+			IdType throughA = (IdType) client(a).create().resource(patient).execute().getId();
+			Patient readThroughB = client(b).read().resource(Patient.class).withId(throughA.getIdPart()).execute();
+			assertThat(readThroughB.getNameFirstRep().getFamily()).isEqualTo("WrittenThroughA");
+
+			patient.setId(throughA.toUnqualifiedVersionless());
+			patient.getNameFirstRep().setFamily("UpdatedThroughB");
+			client(b).update().resource(patient).execute();
+			assertThat(client(a).read().resource(Patient.class).withId(throughA.getIdPart()).execute()
+					.getNameFirstRep().getFamily()).isEqualTo("UpdatedThroughB");
+		}
+	}
+
+	private static IGenericClient client(ConfigurableApplicationContext context) {
+		return FhirContext.forR4Cached().newRestfulGenericClient(TestServers.fhirBase(context));
+	}
+}
