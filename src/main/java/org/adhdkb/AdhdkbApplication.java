@@ -3,6 +3,7 @@ package org.adhdkb;
 import org.adhdkb.content.ContentCheckCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.metrics.buffering.BufferingApplicationStartup;
 
 /**
  * adhdkb: a FHIR R4 terminology and guideline server for ADHD pharmacotherapy.
@@ -17,6 +18,11 @@ public class AdhdkbApplication {
 		if (args.length > 0 && ContentCheckCommand.NAME.equals(args[0])) {
 			System.exit(ContentCheckCommand.run(args));
 		}
-		SpringApplication.run(AdhdkbApplication.class, args);
+		SpringApplication application = new SpringApplication(AdhdkbApplication.class);
+		if (Boolean.getBoolean("adhdkb.startup-trace")) {
+			// Records how long each bean takes to start, served at /actuator/startup (see bench/README.md).
+			application.setApplicationStartup(new BufferingApplicationStartup(20_000));
+		}
+		application.run(args);
 	}
 }
