@@ -1,5 +1,6 @@
 package org.adhdkb.content;
 
+import ca.uhn.fhir.batch2.config.Batch2JobRegisterer;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
@@ -7,6 +8,7 @@ import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import org.adhdkb.server.AdhdkbProperties;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
@@ -25,8 +27,8 @@ import java.util.TreeMap;
  * client ever sees a server without its content.
  *
  * <p>Loading is idempotent: a file whose resource is already stored with identical content is neither validated
- * again nor written, so a restart with unchanged content writes nothing. Changed and new files are validated and
- * then written in one transaction: either the whole package version is in, or none of it is. Invalid content
+ * again nor written, so a restart with unchanged content writes nothing. Changed and new files are validated first and
+ * written only if all of them are valid, in one transaction (SearchParameters in one just before it). Invalid content
  * stops start-up with every problem listed.
  */
 @Component
@@ -41,6 +43,8 @@ public class ContentLoader implements SmartLifecycle {
 	private final DaoRegistry daoRegistry;
 	private final IFhirSystemDao<Bundle, ?> systemDao;
 	private final AdhdkbProperties properties;
+	private final ISearchParamRegistry searchParamRegistry;
+	private final Batch2JobRegisterer batch2JobRegisterer;
 	private volatile boolean running;
 	private volatile LoadReport lastReport;
 
@@ -48,8 +52,12 @@ public class ContentLoader implements SmartLifecycle {
 			FhirContext fhirContext,
 			DaoRegistry daoRegistry,
 			IFhirSystemDao<Bundle, ?> systemDao,
-			AdhdkbProperties properties) {
+			AdhdkbProperties properties,
+			ISearchParamRegistry searchParamRegistry,
+			Batch2JobRegisterer batch2JobRegisterer) {
 		this.fhirContext = fhirContext;
+		this.batch2JobRegisterer = batch2JobRegisterer;
+		this.searchParamRegistry = searchParamRegistry;
 		this.daoRegistry = daoRegistry;
 		this.systemDao = systemDao;
 		this.properties = properties;
@@ -98,6 +106,9 @@ public class ContentLoader implements SmartLifecycle {
 			throw new InvalidContentException(result.problems());
 		}
 
+		// SearchParameters go in first, in their own transaction, so that the resources written after them are
+		// indexed with them at once (HAPI would otherwise only reindex them later, in a background job).
+		Bundle searchParameters = new Bundle().setType(Bundle.BundleType.TRANSACTION);
 		Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
 		Map<String, Integer> written = new TreeMap<>();
 		Map<String, Integer> unchanged = new TreeMap<>();
@@ -110,12 +121,19 @@ public class ContentLoader implements SmartLifecycle {
 				continue;
 			}
 			written.merge(type, 1, Integer::sum);
-			transaction.addEntry()
+			("SearchParameter".equals(type) ? searchParameters : transaction).addEntry()
 					.setFullUrl(type + "/" + resource.getIdElement().getIdPart())
 					.setResource(resource)
 					.getRequest()
 					.setMethod(Bundle.HTTPVerb.PUT)
 					.setUrl(type + "/" + resource.getIdElement().getIdPart());
+		}
+		if (searchParameters.hasEntry()) {
+			// HAPI registers its job definitions when the context has refreshed, after this loader runs; a changed
+			// SearchParameter starts a REINDEX job, so its definition must be known now. Registering is idempotent.
+			batch2JobRegisterer.start();
+			systemDao.transaction(new SystemRequestDetails(), searchParameters);
+			searchParamRegistry.forceRefresh();
 		}
 		if (transaction.hasEntry()) {
 			systemDao.transaction(new SystemRequestDetails(), transaction);

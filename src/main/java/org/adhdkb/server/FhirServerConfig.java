@@ -1,6 +1,7 @@
 package org.adhdkb.server;
 
 import ca.uhn.fhir.batch2.jobs.config.BatchCommonCtx;
+import ca.uhn.fhir.batch2.jobs.reindex.ReindexAppCtx;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
@@ -38,7 +39,7 @@ import javax.sql.DataSource;
 /**
  * The HAPI FHIR JPA storage layer, wired by hand because HAPI ships no Spring Boot auto-configuration for its JPA
  * server. The imports are the smallest set HAPI 8.8 starts with: batch2 and the subscription channel are required by
- * JpaR4Config's beans even though we run no jobs or subscriptions.
+ * JpaR4Config's beans even though we run no subscriptions, and the only batch job we need is REINDEX.
  */
 @Configuration
 @EnableConfigurationProperties(AdhdkbProperties.class)
@@ -46,6 +47,8 @@ import javax.sql.DataSource;
 	JpaR4Config.class,
 	JpaBatch2Config.class,
 	BatchCommonCtx.class,
+	// Changing a SearchParameter starts HAPI's REINDEX job for the resources already stored.
+	ReindexAppCtx.class,
 	SubscriptionChannelConfig.class,
 	ThreadPoolFactoryConfig.class
 })
