@@ -50,9 +50,19 @@ public class ContentChecker {
 			Set.of("CodeSystem", "ValueSet", "StructureDefinition", "SearchParameter", "ConceptMap");
 
 	private final FhirContext fhirContext;
+	private final DefaultProfileValidationSupport coreDefinitions;
 
 	public ContentChecker(FhirContext fhirContext) {
+		this(fhirContext, new DefaultProfileValidationSupport(fhirContext));
+	}
+
+	/**
+	 * @param coreDefinitions the R4 core StructureDefinitions; the server passes the instance HAPI has already
+	 *                        loaded, so that start-up does not parse them a second time (about 2 s)
+	 */
+	public ContentChecker(FhirContext fhirContext, DefaultProfileValidationSupport coreDefinitions) {
 		this.fhirContext = fhirContext;
+		this.coreDefinitions = coreDefinitions;
 	}
 
 	/** The outcome: the parsed resources by file path (only files that parsed), and all problems found. */
@@ -93,30 +103,28 @@ public class ContentChecker {
 		checkConventions(contentPackage, resources, problems);
 		checkReferences(contentPackage, resources, problems);
 
-		int validated = 0;
+		List<ContentFile> toValidate = contentPackage.files().stream()
+				.filter(file -> resources.containsKey(file.path()) && validate.test(file))
+				.toList();
 		int warnings = 0;
-		FhirValidator validator = null;
-		for (ContentFile file : contentPackage.files()) {
-			Resource resource = resources.get(file.path());
-			if (resource == null || !validate.test(file)) {
-				continue;
-			}
-			if (validator == null) {
-				validator = newValidator(resources.values());
-			}
-			ValidationResult result = validator.validateWithResult(file.text());
-			validated++;
-			for (SingleValidationMessage message : result.getMessages()) {
-				if (message.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal()) {
-					problems.add(new ContentProblem(
-							file.path(), nullToEmpty(message.getLocationString()), message.getMessage()));
-				} else if (message.getSeverity() == ResultSeverityEnum.WARNING) {
-					warnings++;
-					log.debug("{} @ {}: {}", file.path(), message.getLocationString(), message.getMessage());
+		if (!toValidate.isEmpty()) {
+			FhirValidator validator = newValidator(resources.values());
+			// The validator is thread-safe; validating files in parallel halves the first start on two cores.
+			Map<String, ValidationResult> results = new java.util.concurrent.ConcurrentHashMap<>();
+			toValidate.parallelStream().forEach(file -> results.put(file.path(), validator.validateWithResult(file.text())));
+			for (ContentFile file : toValidate) {
+				for (SingleValidationMessage message : results.get(file.path()).getMessages()) {
+					if (message.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal()) {
+						problems.add(new ContentProblem(
+								file.path(), nullToEmpty(message.getLocationString()), message.getMessage()));
+					} else if (message.getSeverity() == ResultSeverityEnum.WARNING) {
+						warnings++;
+						log.debug("{} @ {}: {}", file.path(), message.getLocationString(), message.getMessage());
+					}
 				}
 			}
 		}
-		return new Result(Collections.unmodifiableMap(resources), List.copyOf(problems), validated, warnings);
+		return new Result(Collections.unmodifiableMap(resources), List.copyOf(problems), toValidate.size(), warnings);
 	}
 
 	private void checkManifest(ContentPackage contentPackage, List<ContentProblem> problems) {
@@ -223,7 +231,7 @@ public class ContentChecker {
 		}
 		ValidationSupportChain chain = new ValidationSupportChain(
 				packageSupport,
-				new DefaultProfileValidationSupport(fhirContext),
+				coreDefinitions,
 				new CommonCodeSystemsTerminologyService(fhirContext),
 				new InMemoryTerminologyServerValidationSupport(fhirContext),
 				new SnapshotGeneratingValidationSupport(fhirContext));

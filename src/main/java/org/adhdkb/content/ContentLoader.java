@@ -2,6 +2,7 @@ package org.adhdkb.content;
 
 import ca.uhn.fhir.batch2.config.Batch2JobRegisterer;
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.parser.IParser;
@@ -45,6 +46,7 @@ public class ContentLoader implements SmartLifecycle {
 	private final AdhdkbProperties properties;
 	private final ISearchParamRegistry searchParamRegistry;
 	private final Batch2JobRegisterer batch2JobRegisterer;
+	private final DefaultProfileValidationSupport coreDefinitions;
 	private volatile boolean running;
 	private volatile LoadReport lastReport;
 
@@ -54,8 +56,10 @@ public class ContentLoader implements SmartLifecycle {
 			IFhirSystemDao<Bundle, ?> systemDao,
 			AdhdkbProperties properties,
 			ISearchParamRegistry searchParamRegistry,
-			Batch2JobRegisterer batch2JobRegisterer) {
+			Batch2JobRegisterer batch2JobRegisterer,
+			DefaultProfileValidationSupport coreDefinitions) {
 		this.fhirContext = fhirContext;
+		this.coreDefinitions = coreDefinitions;
 		this.batch2JobRegisterer = batch2JobRegisterer;
 		this.searchParamRegistry = searchParamRegistry;
 		this.daoRegistry = daoRegistry;
@@ -98,7 +102,7 @@ public class ContentLoader implements SmartLifecycle {
 			}
 		}
 
-		ContentChecker.Result result = new ContentChecker(fhirContext).check(contentPackage, file -> {
+		ContentChecker.Result result = new ContentChecker(fhirContext, coreDefinitions).check(contentPackage, file -> {
 			String stored = storedFingerprints.get(file.path());
 			return stored == null || !stored.equals(fingerprint(parser, parser.parseResource(file.text())));
 		});
