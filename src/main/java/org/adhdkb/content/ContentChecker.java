@@ -33,7 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Predicate;
+import java.util.function.BiPredicate;
 
 /**
  * Checks a content package the way a knowledge engineer needs it checked: every file parsed strictly, validated
@@ -74,14 +74,15 @@ public class ContentChecker {
 
 	/** Checks everything, validating every file. */
 	public Result check(ContentPackage contentPackage) {
-		return check(contentPackage, file -> true);
+		return check(contentPackage, (file, resource) -> true);
 	}
 
 	/**
 	 * Checks the package. Parsing, conventions and references are always checked for every file (they are cheap and
-	 * span files); full profile validation runs for the files {@code validate} selects.
+	 * span files); full profile validation runs for the files {@code validate} selects, given each file with the
+	 * resource parsed from it.
 	 */
-	public Result check(ContentPackage contentPackage, Predicate<ContentFile> validate) {
+	public Result check(ContentPackage contentPackage, BiPredicate<ContentFile, Resource> validate) {
 		List<ContentProblem> problems = new ArrayList<>();
 		checkManifest(contentPackage, problems);
 
@@ -104,7 +105,7 @@ public class ContentChecker {
 		checkReferences(contentPackage, resources, problems);
 
 		List<ContentFile> toValidate = contentPackage.files().stream()
-				.filter(file -> resources.containsKey(file.path()) && validate.test(file))
+				.filter(file -> resources.containsKey(file.path()) && validate.test(file, resources.get(file.path())))
 				.toList();
 		int warnings = 0;
 		if (!toValidate.isEmpty()) {

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -102,9 +104,13 @@ public class ContentLoader implements SmartLifecycle {
 			}
 		}
 
-		ContentChecker.Result result = new ContentChecker(fhirContext, coreDefinitions).check(contentPackage, file -> {
-			String stored = storedFingerprints.get(file.path());
-			return stored == null || !stored.equals(fingerprint(parser, parser.parseResource(file.text())));
+		Set<String> unchangedPaths = new HashSet<>();
+		ContentChecker.Result result = new ContentChecker(fhirContext, coreDefinitions).check(contentPackage, (file, resource) -> {
+			if (fingerprint(parser, resource).equals(storedFingerprints.get(file.path()))) {
+				unchangedPaths.add(file.path());
+				return false;
+			}
+			return true;
 		});
 		if (!result.ok()) {
 			throw new InvalidContentException(result.problems());
@@ -119,8 +125,7 @@ public class ContentLoader implements SmartLifecycle {
 		for (Map.Entry<String, Resource> entry : result.resources().entrySet()) {
 			Resource resource = entry.getValue();
 			String type = resource.fhirType();
-			String stored = storedFingerprints.get(entry.getKey());
-			if (stored != null && stored.equals(fingerprint(parser, resource))) {
+			if (unchangedPaths.contains(entry.getKey())) {
 				unchanged.merge(type, 1, Integer::sum);
 				continue;
 			}

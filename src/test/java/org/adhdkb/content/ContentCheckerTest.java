@@ -64,38 +64,14 @@ class ContentCheckerTest {
 		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
 
 		assertThat(result.ok()).isFalse();
-		assertThat(result.problems()).anySatisfy(p -> {
-			assertThat(p.file()).isEqualTo("ValueSet/unknown-element.json");
-			assertThat(p.message()).contains("colour");
-		});
-		assertThat(result.problems()).anySatisfy(p -> {
-			assertThat(p.file()).isEqualTo("ValueSet/wrong-name.json");
-			assertThat(p.location()).isEqualTo("ValueSet.id");
-		});
-		assertThat(result.problems()).anySatisfy(p -> {
-			assertThat(p.file()).isEqualTo("ValueSet/wrong-name.json");
-			assertThat(p.location()).isEqualTo("ValueSet.url");
-		});
-		assertThat(result.problems()).anySatisfy(p -> {
-			assertThat(p.file()).isEqualTo("MedicationKnowledge/dangling.json");
-			assertThat(p.message()).contains("DocumentReference/missing");
-		});
-		assertThat(result.problems()).anySatisfy(p -> {
-			assertThat(p.file()).isEqualTo("MedicationKnowledge/dangling.json");
-			assertThat(p.location()).isEqualTo("MedicationKnowledge.text");
-		});
-		assertThat(result.problems()).anySatisfy(p -> {
-			assertThat(p.file()).isEqualTo("PlanDefinition/broken.json");
-			assertThat(p.message()).contains("not-a-status");
-		});
-		assertThat(result.problems()).anySatisfy(p -> {
-			assertThat(p.file()).isEqualTo("PlanDefinition/unresolved.json");
-			assertThat(p.message()).contains("Library/missing");
-		});
-		assertThat(result.problems()).anySatisfy(p -> {
-			assertThat(p.file()).isEqualTo("ValueSet/a-library.json");
-			assertThat(p.message()).contains("folder Library/");
-		});
+		assertProblemSaying(result, "ValueSet/unknown-element.json", "colour");
+		assertProblemAt(result, "ValueSet/wrong-name.json", "ValueSet.id");
+		assertProblemAt(result, "ValueSet/wrong-name.json", "ValueSet.url");
+		assertProblemSaying(result, "MedicationKnowledge/dangling.json", "DocumentReference/missing");
+		assertProblemAt(result, "MedicationKnowledge/dangling.json", "MedicationKnowledge.text");
+		assertProblemSaying(result, "PlanDefinition/broken.json", "not-a-status");
+		assertProblemSaying(result, "PlanDefinition/unresolved.json", "Library/missing");
+		assertProblemSaying(result, "ValueSet/a-library.json", "folder Library/");
 	}
 
 	@Test
@@ -106,10 +82,7 @@ class ContentCheckerTest {
 				{"resourceType":"ValueSet","id":"no-system","url":"http://adhdkb.org/fhir/ValueSet/no-system","status":"active",
 				 "compose":{"include":[{"concept":[{"code":"x"}]}]},%s}""".formatted(NARRATIVE));
 		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
-		assertThat(result.problems()).anySatisfy(p -> {
-			assertThat(p.file()).isEqualTo("ValueSet/no-system.json");
-			assertThat(p.location()).startsWith("ValueSet.compose.include[0]");
-		});
+		assertProblemUnder(result, "ValueSet/no-system.json", "ValueSet.compose.include[0]");
 	}
 
 	@Test
@@ -131,6 +104,21 @@ class ContentCheckerTest {
 		ByteArrayOutputStream good = new ByteArrayOutputStream();
 		assertThat(ContentCheckCommand.check("fhir-resources", new PrintStream(good, true, StandardCharsets.UTF_8)))
 				.isZero();
+	}
+
+	private static void assertProblemAt(ContentChecker.Result result, String file, String location) {
+		assertThat(result.problems()).as("a problem in %s at %s", file, location)
+				.anyMatch(p -> p.file().equals(file) && p.location().equals(location));
+	}
+
+	private static void assertProblemUnder(ContentChecker.Result result, String file, String locationPrefix) {
+		assertThat(result.problems()).as("a problem in %s under %s", file, locationPrefix)
+				.anyMatch(p -> p.file().equals(file) && p.location().startsWith(locationPrefix));
+	}
+
+	private static void assertProblemSaying(ContentChecker.Result result, String file, String text) {
+		assertThat(result.problems()).as("a problem in %s saying %s", file, text)
+				.anyMatch(p -> p.file().equals(file) && p.message().contains(text));
 	}
 
 	static void write(Path dir, String path, String content) throws IOException {
