@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.parser.StrictErrorHandler;
+import ca.uhn.fhir.util.VersionUtil;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.SingleValidationMessage;
@@ -48,6 +49,12 @@ public class ContentChecker {
 	/** Resource types whose instances are conformance resources the validator must see to check the others. */
 	private static final Set<String> CONFORMANCE_TYPES =
 			Set.of("CodeSystem", "ValueSet", "StructureDefinition", "SearchParameter", "ConceptMap");
+
+	/**
+	 * Identifies the checking rules: a file validated under other rules (another HAPI validator, or a change to this
+	 * class's checks) is validated again.
+	 */
+	static final String RULES = "adhdkb-content-rules-1/hapi-" + VersionUtil.getVersion();
 
 	private final FhirContext fhirContext;
 	private final DefaultProfileValidationSupport coreDefinitions;
@@ -249,6 +256,11 @@ public class ContentChecker {
 	static boolean isExternalFragment(Resource resource) {
 		return resource instanceof CodeSystem codeSystem
 				&& codeSystem.getContent() == CodeSystem.CodeSystemContentMode.FRAGMENT;
+	}
+
+	/** What the validation record holds for a file that passed: its content hash under the current rules. */
+	static String validationStamp(ContentFile file) {
+		return file.hash(RULES);
 	}
 
 	/** The {@code url} of a canonical resource, or null for resources without one. */

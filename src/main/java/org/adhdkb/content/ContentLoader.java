@@ -30,7 +30,8 @@ import java.util.TreeMap;
  * client ever sees a server without its content.
  *
  * <p>Loading is idempotent: a file whose resource is already stored with identical content is neither validated
- * again nor written, so a restart with unchanged content writes nothing. Changed and new files are validated first and
+ * again nor written, so a restart with unchanged content writes nothing. A file the build already validated (see
+ * {@link ContentCheckCommand}) is written without being validated again. Changed and new files are validated first and
  * written only if all of them are valid, in one transaction (SearchParameters in one just before it). Invalid content
  * stops start-up with every problem listed.
  */
@@ -110,7 +111,7 @@ public class ContentLoader implements SmartLifecycle {
 				unchangedPaths.add(file.path());
 				return false;
 			}
-			return true;
+			return !contentPackage.validatedByBuild(file);
 		});
 		if (!result.ok()) {
 			throw new InvalidContentException(result.problems());
@@ -154,8 +155,9 @@ public class ContentLoader implements SmartLifecycle {
 		for (String type : types) {
 			log.info("  {}: {} written, {} unchanged", type, written.getOrDefault(type, 0), unchanged.getOrDefault(type, 0));
 		}
-		log.info("Content loaded in {} ms: {} written, {} validated, {} validator warnings",
-				report.millis(), report.totalWritten(), result.validated(), result.warnings());
+		log.info("Content loaded in {} ms: {} written, {} validated now, {} validated by the build, {} validator warnings",
+				report.millis(), report.totalWritten(), result.validated(),
+				report.totalWritten() - result.validated(), result.warnings());
 		return report;
 	}
 

@@ -9,18 +9,29 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The content package ({@code fhir-resources/}): a FHIR NPM package with {@code package.json} at the root and one
  * JSON file per resource in a folder named after the resource type.
  */
-public record ContentPackage(String location, JsonNode manifest, List<ContentFile> files) {
+public record ContentPackage(String location, JsonNode manifest, List<ContentFile> files, Set<String> validatedStamps) {
 
 	public static final String MANIFEST = "package.json";
+
+	/** The build's record of the files it validated (see {@link ContentCheckCommand}); absent in a source folder. */
+	public static final String VALIDATION_RECORD = "validated.sha256";
+
+	/** Whether the build already validated exactly this file under the current rules. */
+	public boolean validatedByBuild(ContentFile file) {
+		return validatedStamps.contains(ContentChecker.validationStamp(file));
+	}
 
 	/** The canonical base every resource URL of this package starts with, from package.json. */
 	public String canonical() {
@@ -62,9 +73,23 @@ public record ContentPackage(String location, JsonNode manifest, List<ContentFil
 				}
 			}
 			files.sort(Comparator.comparing(ContentFile::path));
-			return new ContentPackage(location, manifest, List.copyOf(files));
+			return new ContentPackage(location, manifest, List.copyOf(files), readValidationRecord(resolver, base));
 		} catch (IOException e) {
 			throw new UncheckedIOException("Cannot read the content package at " + location, e);
+		}
+	}
+
+	private static Set<String> readValidationRecord(PathMatchingResourcePatternResolver resolver, String base)
+			throws IOException {
+		Resource record = resolver.getResource(base + VALIDATION_RECORD);
+		if (!record.exists()) {
+			return Set.of();
+		}
+		try (InputStream in = record.getInputStream()) {
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+					.map(line -> line.split("\\s+", 2)[0])
+					.filter(stamp -> !stamp.isBlank())
+					.collect(Collectors.toUnmodifiableSet());
 		}
 	}
 
