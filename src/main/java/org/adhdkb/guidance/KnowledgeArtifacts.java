@@ -1,0 +1,48 @@
+package org.adhdkb.guidance;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.param.UriParam;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.IdType;
+import org.springframework.stereotype.Component;
+
+import java.util.List;
+
+/** Finds knowledge artifacts (PlanDefinition, ActivityDefinition, Library, MedicationKnowledge) by id or canonical. */
+@Component
+public class KnowledgeArtifacts {
+
+	private final DaoRegistry daoRegistry;
+
+	public KnowledgeArtifacts(DaoRegistry daoRegistry) {
+		this.daoRegistry = daoRegistry;
+	}
+
+	public <T extends IBaseResource> T byId(Class<T> type, IdType id, RequestDetails request) {
+		String typeName = type.getSimpleName();
+		return type.cast(daoRegistry.getResourceDao(typeName).read(new IdType(typeName, id.getIdPart()), request));
+	}
+
+	/** A canonical resource by its url (a trailing {@code |version} is ignored: we publish one version). */
+	public <T extends IBaseResource> T byCanonical(Class<T> type, String canonical, RequestDetails request) {
+		String url = canonical.contains("|") ? canonical.substring(0, canonical.indexOf('|')) : canonical;
+		String typeName = type.getSimpleName();
+		if ("MedicationKnowledge".equals(typeName)) {
+			// MedicationKnowledge has no url in R4: its CRMI artifact url ends with its id, by our content convention.
+			return byId(type, new IdType(url.substring(url.lastIndexOf('/') + 1)), request);
+		}
+		SearchParameterMap map = SearchParameterMap.newSynchronous().add("url", new UriParam(url));
+		List<IBaseResource> found = daoRegistry.getResourceDao(typeName).search(map, request).getAllResources();
+		if (found.isEmpty()) {
+			throw new ResourceNotFoundException("No " + typeName + " with url " + url);
+		}
+		if (found.size() > 1) {
+			throw new UnprocessableEntityException(found.size() + " " + typeName + " resources have the url " + url);
+		}
+		return type.cast(found.get(0));
+	}
+}

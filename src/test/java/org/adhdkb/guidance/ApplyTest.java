@@ -1,0 +1,257 @@
+package org.adhdkb.guidance;
+
+import org.adhdkb.testing.ServerTestBase;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.DateType;
+import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.MedicationStatement;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.RequestGroup;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.hl7.fhir.r4.model.StringType;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * PlanDefinition/$apply of the atomoxetine titration guidance (G1) for the test patients of the guidance issue.
+ * Expected doses are the label's (codes.md section 6) worked by hand: 30 kg child 15 mg/d start, 36 mg/d target.
+ */
+class ApplyTest extends ServerTestBase {
+
+	private static final String PLAN = "/fhir/PlanDefinition/atomoxetine-titration/$apply";
+
+	@Test
+	void childOf30kgGetsWeightBasedStartingAndTargetDoses() {
+		CarePlan plan = applyStored(patient(8, "30"));
+		assertThat(dose(plan, "start-atomoxetine")).isEqualByComparingTo("15");
+		assertThat(dose(plan, "titrate-atomoxetine-to-target")).isEqualByComparingTo("36");
+		assertThat(activities(plan)).doesNotContain("measure-weight");
+	}
+
+	@Test
+	void heavierAdolescentAndAdultGetFixedDoses() {
+		CarePlan adolescent = applyStored(patient(15, "75"));
+		assertThat(dose(adolescent, "start-atomoxetine")).isEqualByComparingTo("40");
+		assertThat(dose(adolescent, "titrate-atomoxetine-to-target")).isEqualByComparingTo("80");
+		CarePlan adult = applyStored(patient(35, "68"));
+		assertThat(dose(adult, "start-atomoxetine")).isEqualByComparingTo("40");
+		assertThat(dose(adult, "titrate-atomoxetine-to-target")).isEqualByComparingTo("80");
+	}
+
+	@Test
+	void childWithoutWeightGetsAWeightMeasurementInsteadOfADose() {
+		CarePlan plan = applyStored(patient(9, null));
+		assertThat(activities(plan)).contains("measure-weight");
+		assertThat(plan.getContained()).noneMatch(r -> r instanceof MedicationRequest);
+		ServiceRequest measure = (ServiceRequest) requestFor(plan, "measure-weight");
+		assertThat(measure.getCode().getCoding()).anyMatch(c -> "29463-7".equals(c.getCode()));
+	}
+
+	@Test
+	void fluoxetineTriggersTheCyp2d6RuleAndNoEarlyTitration() {
+		List<Resource> record = patient(10, "30");
+		record.add(medication(record, "4493", "fluoxetine"));
+		CarePlan plan = applyStored(record);
+		assertThat(dose(plan, "start-atomoxetine")).isEqualByComparingTo("15");
+		assertThat(activities(plan)).doesNotContain("titrate-atomoxetine-to-target");
+		assertThat(titles(plan)).anyMatch(t -> t.toLowerCase().contains("cyp2d6"));
+		assertThat(titles(plan)).as("fluoxetine is an SSRI too").anyMatch(t -> t.toLowerCase().contains("serotonergic"));
+	}
+
+	@Test
+	void sertralineTriggersSerotonergicMonitoringOnly() {
+		List<Resource> record = patient(12, "40");
+		record.add(medication(record, "36437", "sertraline"));
+		CarePlan plan = applyStored(record);
+		assertThat(titles(plan)).anyMatch(t -> t.toLowerCase().contains("serotonergic"));
+		assertThat(titles(plan)).noneMatch(t -> t.toLowerCase().contains("cyp2d6"));
+		assertThat(activities(plan)).contains("titrate-atomoxetine-to-target");
+		assertThat(dose(plan, "start-atomoxetine")).isEqualByComparingTo("20");
+	}
+
+	@Test
+	void poorMetabolizerGetsTheCyp2d6Rule() {
+		List<Resource> record = patient(11, "30");
+		Observation phenotype = new Observation();
+		phenotype.setId(UUID.randomUUID().toString());
+		phenotype.setStatus(Observation.ObservationStatus.FINAL);
+		phenotype.getCode().addCoding().setSystem("http://loinc.org").setCode("53040-2");
+		phenotype.setValue(new CodeableConcept().addCoding(
+				new org.hl7.fhir.r4.model.Coding("http://loinc.org", "LA9657-3", "Poor metabolizer")));
+		phenotype.setSubject(new Reference("Patient/" + record.get(0).getIdElement().getIdPart()));
+		record.add(phenotype);
+		CarePlan plan = applyStored(record);
+		assertThat(titles(plan)).anyMatch(t -> t.toLowerCase().contains("cyp2d6"));
+		assertThat(activities(plan)).doesNotContain("titrate-atomoxetine-to-target");
+	}
+
+	@Test
+	void dataPassedInTheCallIsUsedInsteadOfTheServersRecord() {
+		List<Resource> record = patient(8, "30");
+		// the server knows the patient but not the weight
+		client().update().resource(record.get(0)).execute();
+		Parameters parameters = new Parameters();
+		parameters.addParameter("subject", new StringType("Patient/" + record.get(0).getIdElement().getIdPart()));
+		Bundle data = new Bundle().setType(Bundle.BundleType.COLLECTION);
+		record.forEach(r -> data.addEntry().setResource(r));
+		parameters.addParameter().setName("data").setResource(data);
+		CarePlan plan = client().operation().onInstance("PlanDefinition/atomoxetine-titration").named("$apply")
+				.withParameters(parameters).returnResourceType(CarePlan.class).execute();
+		assertThat(dose(plan, "start-atomoxetine")).isEqualByComparingTo("15");
+	}
+
+	@Test
+	void typeLevelByUrlAndBadRequests() {
+		List<Resource> record = patient(35, "80");
+		store(record);
+		String subject = "Patient/" + record.get(0).getIdElement().getIdPart();
+		HttpResponse<String> byUrl = get("/fhir/PlanDefinition/$apply?url=http://adhdkb.org/fhir/PlanDefinition/atomoxetine-titration&subject=" + subject);
+		assertThat(byUrl.statusCode()).isEqualTo(200);
+		assertThat(byUrl.body()).contains("\"resourceType\":\"CarePlan\"");
+
+		HttpResponse<String> noSubject = get(PLAN);
+		assertThat(noSubject.statusCode()).isEqualTo(400);
+		assertThat(noSubject.body()).contains("OperationOutcome").contains("subject");
+		HttpResponse<String> badSubject = get(PLAN + "?subject=Observation/1");
+		assertThat(badSubject.statusCode()).isEqualTo(400);
+		assertThat(get(PLAN + "?subject=Patient/does-not-exist").statusCode()).isEqualTo(404);
+		assertThat(get("/fhir/PlanDefinition/no-such-plan/$apply?subject=" + subject).statusCode()).isEqualTo(404);
+		assertThat(get("/fhir/PlanDefinition/$apply?url=http://adhdkb.org/fhir/PlanDefinition/nope&subject=" + subject)
+				.statusCode()).isEqualTo(404);
+	}
+
+	@Test
+	void activityDefinitionApplyComputesTheDose() {
+		List<Resource> record = patient(8, "30");
+		store(record);
+		HttpResponse<String> response = get("/fhir/ActivityDefinition/start-atomoxetine/$apply?subject=Patient/"
+				+ record.get(0).getIdElement().getIdPart());
+		assertThat(response.statusCode()).isEqualTo(200);
+		MedicationRequest request = (MedicationRequest) FHIR.newJsonParser().parseResource(response.body());
+		assertThat(request.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue())
+				.isEqualByComparingTo("15");
+	}
+
+	// --- helpers
+
+	private CarePlan applyStored(List<Resource> record) {
+		store(record);
+		HttpResponse<String> response = get(PLAN + "?subject=Patient/" + record.get(0).getIdElement().getIdPart());
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		return (CarePlan) FHIR.newJsonParser().parseResource(response.body());
+	}
+
+	private void store(List<Resource> record) {
+		Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+		for (Resource resource : record) {
+			transaction.addEntry().setResource(resource).getRequest()
+					.setMethod(Bundle.HTTPVerb.PUT).setUrl(resource.fhirType() + "/" + resource.getIdElement().getIdPart());
+		}
+		client().transaction().withBundle(transaction).execute();
+	}
+
+	static List<Resource> patient(int age, String weightKg) {
+		Patient patient = new Patient();
+		patient.setId("apply-" + UUID.randomUUID());
+		patient.setBirthDateElement(new DateType(Date.from(LocalDate.now().minusYears(age).minusDays(30)
+				.atStartOfDay(ZoneId.systemDefault()).toInstant())));
+		List<Resource> record = new ArrayList<>(List.of(patient));
+		if (weightKg != null) {
+			Observation weight = new Observation();
+			weight.setId(UUID.randomUUID().toString());
+			weight.setStatus(Observation.ObservationStatus.FINAL);
+			weight.getCode().addCoding().setSystem("http://loinc.org").setCode("29463-7").setDisplay("Body weight");
+			weight.setSubject(new Reference("Patient/" + patient.getIdElement().getIdPart()));
+			weight.setEffective(new org.hl7.fhir.r4.model.DateTimeType(new Date()));
+			weight.setValue(new Quantity().setValue(new java.math.BigDecimal(weightKg)).setUnit("kg")
+					.setSystem("http://unitsofmeasure.org").setCode("kg"));
+			record.add(weight);
+		}
+		return record;
+	}
+
+	static MedicationStatement medication(List<Resource> record, String rxnorm, String name) {
+		MedicationStatement statement = new MedicationStatement();
+		statement.setId(UUID.randomUUID().toString());
+		statement.setStatus(MedicationStatement.MedicationStatementStatus.ACTIVE);
+		statement.setMedication(new CodeableConcept().addCoding(
+				new org.hl7.fhir.r4.model.Coding("http://www.nlm.nih.gov/research/umls/rxnorm", rxnorm, name)));
+		statement.setSubject(new Reference("Patient/" + record.get(0).getIdElement().getIdPart()));
+		return statement;
+	}
+
+	private static RequestGroup group(CarePlan plan) {
+		return plan.getContained().stream().filter(r -> r instanceof RequestGroup).map(r -> (RequestGroup) r)
+				.findFirst().orElseThrow();
+	}
+
+	private static List<RequestGroup.RequestGroupActionComponent> allActions(List<RequestGroup.RequestGroupActionComponent> actions) {
+		List<RequestGroup.RequestGroupActionComponent> all = new ArrayList<>();
+		for (var action : actions) {
+			all.add(action);
+			all.addAll(allActions(action.getAction()));
+		}
+		return all;
+	}
+
+	/** The ActivityDefinition ids of the requests the plan proposes. */
+	private static List<String> activities(CarePlan plan) {
+		return plan.getContained().stream()
+				.map(ApplyTest::instantiates)
+				.filter(url -> url != null)
+				.map(url -> url.substring(url.lastIndexOf('/') + 1))
+				.toList();
+	}
+
+	private static List<String> titles(CarePlan plan) {
+		return allActions(group(plan).getAction()).stream()
+				.map(a -> a.getTitle() + " " + a.getDescription() + " " + a.getTextEquivalent())
+				.toList();
+	}
+
+	private static Resource requestFor(CarePlan plan, String activityId) {
+		return plan.getContained().stream()
+				.filter(r -> {
+					String url = instantiates(r);
+					return url != null && url.endsWith("/" + activityId);
+				})
+				.findFirst()
+				.orElseThrow(() -> new AssertionError("no request from ActivityDefinition " + activityId));
+	}
+
+	private static String instantiates(Resource resource) {
+		if (resource instanceof MedicationRequest r && r.hasInstantiatesCanonical()) {
+			return r.getInstantiatesCanonical().get(0).getValue();
+		}
+		if (resource instanceof ServiceRequest r && r.hasInstantiatesCanonical()) {
+			return r.getInstantiatesCanonical().get(0).getValue();
+		}
+		if (resource instanceof org.hl7.fhir.r4.model.Task r && r.hasInstantiatesCanonical()) {
+			return r.getInstantiatesCanonical();
+		}
+		return null;
+	}
+
+	private static java.math.BigDecimal dose(CarePlan plan, String activityId) {
+		MedicationRequest request = (MedicationRequest) requestFor(plan, activityId);
+		Quantity dose = request.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity();
+		assertThat(dose.getCode()).isEqualTo("mg/d");
+		return dose.getValue();
+	}
+}
