@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The load benchmark: one command, bounded in time.
+#   bench/run.sh            (DURATION=20 WARMUP=5 seconds per endpoint by default)
+# Builds the jar if needed, starts the server on a fresh embedded database, measures start-up time and memory,
+# drives each endpoint from a second process (wrk, 2 threads, 16 connections, warm-up then a measured run),
+# serves the same MedicationKnowledge read from nginx on loopback as the floor, and writes a table to
+# bench/results/. Any non-2xx response is a failure of the run (exit 1), not a number to average.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-5}
+PORT=${PORT:-18080}
+FLOOR_PORT=${FLOOR_PORT:-18090}
+WORK=bench/work/load
+RESULTS=bench/results
+mkdir -p "$WORK" "$RESULTS"
+
+for tool in wrk nginx curl; do
+  command -v $tool >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk nginx-light curl >/dev/null; break; }
+done
+[ -f target/adhdkb.jar ] || ./mvnw -q -B package -DskipTests
+
+BASE="http://127.0.0.1:$PORT"
+rm -rf "$WORK/db"
+start=$(date +%s.%N)
+java -jar target/adhdkb.jar --server.port=$PORT --adhdkb.data-dir="$WORK/db" >"$WORK/server.log" 2>&1 &
+SERVER=$!
+NGINX_PID=""
+cleanup() { kill $SERVER 2>/dev/null || true; [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true; }
+trap cleanup EXIT
+until curl -fs -o /dev/null "$BASE/fhir/metadata"; do
+  kill -0 $SERVER 2>/dev/null || { echo "server died; see $WORK/server.log" >&2; exit 1; }
+  sleep 0.05
+done
+STARTUP=$(echo "$(date +%s.%N) - $start" | bc)
+sleep 2
+RSS_START=$(awk '/VmRSS/ {print int($2/1024)}' /proc/$SERVER/status)
+
+# A patient for $apply and CDS Hooks: a 30 kg child.
+curl -fs -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' "$BASE/fhir/Patient/bench-child" \
+  -d '{"resourceType":"Patient","id":"bench-child","birthDate":"2017-05-01"}'
+curl -fs -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' "$BASE/fhir/Observation/bench-child-weight" \
+  -d '{"resourceType":"Observation","id":"bench-child-weight","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},"subject":{"reference":"Patient/bench-child"},"effectiveDateTime":"2026-11-01","valueQuantity":{"value":30,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}'
+
+# The floor: the same read as a static file from nginx.
+mkdir -p "$WORK/nginx/html" "$WORK/nginx/logs"
+curl -fs "$BASE/fhir/MedicationKnowledge/atomoxetine" > "$WORK/nginx/html/atomoxetine.json"
+cat > "$WORK/nginx/nginx.conf" <<CONF
+worker_processes 2;
+error_log logs/error.log;
+pid logs/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:$FLOOR_PORT; root html; default_type application/fhir+json; }
+}
+CONF
+nginx -p "$PWD/$WORK/nginx" -c nginx.conf -g 'daemon off;' &
+NGINX_PID=$!
+sleep 1
+
+# name | method | url | body (file in bench/requests/, or -)
+ENDPOINTS=(
+  "floor: nginx static read|GET|http://127.0.0.1:$FLOOR_PORT/atomoxetine.json|-"
+  "read MedicationKnowledge|GET|$BASE/fhir/MedicationKnowledge/atomoxetine|-"
+  "search MedicationKnowledge by code|GET|$BASE/fhir/MedicationKnowledge?code=http://www.nlm.nih.gov/research/umls/rxnorm%7C38400|-"
+  "search PlanDefinition by url|GET|$BASE/fhir/PlanDefinition?url=http://adhdkb.org/fhir/PlanDefinition/atomoxetine-titration|-"
+  "ValueSet/\$expand|GET|$BASE/fhir/ValueSet/\$expand?url=http://adhdkb.org/fhir/ValueSet/adhd-medications|-"
+  "CodeSystem/\$lookup|GET|$BASE/fhir/CodeSystem/\$lookup?system=http://www.nlm.nih.gov/research/umls/rxnorm&code=38400|-"
+  "ValueSet/\$validate-code|GET|$BASE/fhir/ValueSet/\$validate-code?url=http://adhdkb.org/fhir/ValueSet/ssri-medications&system=http://www.nlm.nih.gov/research/umls/rxnorm&code=4493|-"
+  "PlanDefinition/\$apply (atomoxetine, 30 kg child)|GET|$BASE/fhir/PlanDefinition/atomoxetine-titration/\$apply?subject=Patient/bench-child|-"
+)
+
+cat > "$WORK/post.lua" <<'LUA'
+local f = io.open(os.getenv("BODY_FILE"), "r")
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+TABLE="$RESULTS/$(date +%Y-%m-%d)-load.md"
+FAILED=0
+FLOOR_RPS=""
+{
+  echo "# Load benchmark $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1). wrk -t2 -c16, ${WARMUP}s warm-up, ${DURATION}s measured."
+  echo "Start-up to first 200 on /fhir/metadata with content loaded: ${STARTUP%.*}.$(echo "$STARTUP" | cut -d. -f2 | cut -c1-1) s (java -jar, fresh database). RSS after start-up: ${RSS_START} MiB."
+  echo
+  echo "| endpoint | requests/s | median ms | p99 ms | non-2xx | ratio to floor |"
+  echo "|---|---|---|---|---|---|"
+} > "$TABLE"
+
+for row in "${ENDPOINTS[@]}"; do
+  IFS='|' read -r name method url body <<<"$row"
+  status=$(curl -s -o /dev/null -w '%{http_code}' "$url")
+  if [ "$status" != 200 ]; then
+    echo "| $name | not measured: HTTP $status | | | | |" >> "$TABLE"
+    FAILED=1
+    continue
+  fi
+  args=(-t2 -c16 --latency)
+  if [ "$method" = POST ]; then export BODY_FILE="bench/requests/$body"; args+=(-s "$WORK/post.lua"); fi
+  wrk "${args[@]}" -d"${WARMUP}s" "$url" >/dev/null
+  out=$(wrk "${args[@]}" -d"${DURATION}s" "$url")
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  bad=$(echo "$out" | awk '/Non-2xx/ {print $NF}'); bad=${bad:-0}
+  errors=$(echo "$out" | awk '/Socket errors/ {print $0}')
+  [ "$bad" != 0 ] || [ -n "$errors" ] && FAILED=1
+  ms() { case "$1" in *us) echo "scale=2; ${1%us}/1000" | bc ;; *ms) echo "${1%ms}" ;; *s) echo "scale=0; ${1%s}*1000" | bc ;; esac; }
+  [ -z "$FLOOR_RPS" ] && FLOOR_RPS=$rps
+  ratio=$(echo "scale=3; $rps / $FLOOR_RPS" | bc)
+  echo "| $name | ${rps%.*} | $(ms "$p50") | $(ms "$p99") | $bad ${errors:+($errors)} | $ratio |" >> "$TABLE"
+  echo "$name: ${rps%.*} req/s, median $p50, p99 $p99, non-2xx $bad"
+done
+
+RSS_END=$(awk '/VmRSS/ {print int($2/1024)}' /proc/$SERVER/status)
+{ echo; echo "RSS after the load: ${RSS_END} MiB."; } >> "$TABLE"
+cat "$TABLE"
+exit $FAILED
