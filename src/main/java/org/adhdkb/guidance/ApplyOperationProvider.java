@@ -12,6 +12,7 @@ import org.hl7.fhir.r4.model.ActivityDefinition;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Library;
 import org.hl7.fhir.r4.model.PlanDefinition;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.UriType;
@@ -19,7 +20,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * {@code PlanDefinition/$apply} and {@code ActivityDefinition/$apply}, at instance level ({@code PlanDefinition/x/$apply})
- * and type level (with {@code url}), by GET or POST. The patient's data is read from this server, or taken from the
+ * and type level (with {@code url}), by GET or POST; {@code PlanDefinition/x/$package} and {@code $data-requirements}. The patient's data is read from this server, or taken from the
  * {@code data} Bundle of a POST.
  */
 @Component
@@ -27,10 +28,12 @@ public class ApplyOperationProvider implements FhirServerCustomizer {
 
 	private final PlanApplier applier;
 	private final KnowledgeArtifacts artifacts;
+	private final PlanDependencies dependencies;
 
-	public ApplyOperationProvider(PlanApplier applier, KnowledgeArtifacts artifacts) {
+	public ApplyOperationProvider(PlanApplier applier, KnowledgeArtifacts artifacts, PlanDependencies dependencies) {
 		this.applier = applier;
 		this.artifacts = artifacts;
+		this.dependencies = dependencies;
 	}
 
 	@Operation(name = "$apply", idempotent = true, type = PlanDefinition.class)
@@ -79,6 +82,16 @@ public class ApplyOperationProvider implements FhirServerCustomizer {
 			RequestDetails request) {
 		ActivityDefinition activity = artifacts.byCanonical(ActivityDefinition.class, required(url, "url"), request);
 		return applier.apply(activity, context(subject, encounter, practitioner, data), request);
+	}
+
+	@Operation(name = "$package", idempotent = true, type = PlanDefinition.class)
+	public Bundle packagePlan(@IdParam IdType id, RequestDetails request) {
+		return dependencies.packageOf(artifacts.byId(PlanDefinition.class, id, request), request);
+	}
+
+	@Operation(name = "$data-requirements", idempotent = true, type = PlanDefinition.class)
+	public Library dataRequirements(@IdParam IdType id, RequestDetails request) {
+		return dependencies.dataRequirements(artifacts.byId(PlanDefinition.class, id, request), request);
 	}
 
 	private static PlanApplier.Context context(StringType subject, StringType encounter, StringType practitioner,

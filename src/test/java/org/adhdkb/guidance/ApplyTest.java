@@ -148,6 +148,39 @@ class ApplyTest extends ServerTestBase {
 				.isEqualByComparingTo("15");
 	}
 
+	@Test
+	void packageHoldsEverythingThePlanNeeds() {
+		HttpResponse<String> response = get("/fhir/PlanDefinition/atomoxetine-titration/$package");
+		assertThat(response.statusCode()).isEqualTo(200);
+		Bundle bundle = (Bundle) FHIR.newJsonParser().parseResource(response.body());
+		List<String> urls = bundle.getEntry().stream().map(Bundle.BundleEntryComponent::getFullUrl).toList();
+		assertThat(urls).contains(
+				"http://adhdkb.org/fhir/PlanDefinition/atomoxetine-titration",
+				"http://adhdkb.org/fhir/Library/adhd-guidance-logic",
+				"http://adhdkb.org/fhir/ActivityDefinition/start-atomoxetine",
+				"http://adhdkb.org/fhir/MedicationKnowledge/atomoxetine",
+				"http://adhdkb.org/fhir/ValueSet/strong-cyp2d6-inhibitors");
+		assertThat(urls).doesNotHaveDuplicates();
+	}
+
+	@Test
+	void dataRequirementsNameThePatientDataTheEngineReads() {
+		HttpResponse<String> response = get("/fhir/PlanDefinition/atomoxetine-titration/$data-requirements");
+		assertThat(response.statusCode()).isEqualTo(200);
+		org.hl7.fhir.r4.model.Library library = (org.hl7.fhir.r4.model.Library) FHIR.newJsonParser().parseResource(response.body());
+		assertThat(library.getType().getCodingFirstRep().getCode()).isEqualTo("module-definition");
+		assertThat(library.getDataRequirement()).anySatisfy(r -> {
+			assertThat(r.getType()).isEqualTo("Observation");
+			assertThat(r.getCodeFilterFirstRep().getCodeFirstRep().getCode()).isEqualTo("29463-7");
+		});
+		assertThat(library.getDataRequirement()).anySatisfy(r -> {
+			assertThat(r.getType()).isEqualTo("MedicationStatement");
+			assertThat(r.getCodeFilterFirstRep().getValueSet()).isEqualTo("http://adhdkb.org/fhir/ValueSet/ssri-medications");
+		});
+		assertThat(library.getRelatedArtifact()).extracting(a -> a.getResource())
+				.contains("http://adhdkb.org/fhir/MedicationKnowledge/atomoxetine");
+	}
+
 	// --- helpers
 
 	private CarePlan applyStored(List<Resource> record) {
