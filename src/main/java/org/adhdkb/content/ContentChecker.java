@@ -21,6 +21,8 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.DomainResource;
+import org.hl7.fhir.r4.model.MedicationKnowledge;
+import org.adhdkb.medication.DosingCalculator;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.slf4j.Logger;
@@ -54,7 +56,7 @@ public class ContentChecker {
 	 * Identifies the checking rules: a file validated under other rules (another HAPI validator, or a change to this
 	 * class's checks) is validated again.
 	 */
-	static final String RULES = "adhdkb-content-rules-1/hapi-" + VersionUtil.getVersion();
+	static final String RULES = "adhdkb-content-rules-2/hapi-" + VersionUtil.getVersion();
 
 	private final FhirContext fhirContext;
 	private final DefaultProfileValidationSupport coreDefinitions;
@@ -180,9 +182,28 @@ public class ContentChecker {
 			if (!conventional && !url.equals(base + "/" + type + "/" + id)) {
 				problems.add(new ContentProblem(path, type + ".url", "must be " + base + "/" + type + "/" + id));
 			}
+			if (resource instanceof MedicationKnowledge medicine) {
+				checkDosingBounds(path, medicine, problems);
+			}
 			if (resource instanceof DomainResource domain
 					&& (!domain.hasText() || !domain.getText().hasDiv() || domain.getText().getDiv().isEmpty())) {
 				problems.add(new ContentProblem(path, type + ".text", "a narrative is required"));
+			}
+		}
+	}
+
+	/** Dosing bands are read by the server's logic, so their bounds must follow the grammar the README fixes. */
+	private static void checkDosingBounds(String path, MedicationKnowledge medicine, List<ContentProblem> problems) {
+		for (int g = 0; g < medicine.getAdministrationGuidelines().size(); g++) {
+			var band = medicine.getAdministrationGuidelines().get(g);
+			for (int c = 0; c < band.getPatientCharacteristics().size(); c++) {
+				for (var value : band.getPatientCharacteristics().get(c).getValue()) {
+					if (!DosingCalculator.isReadableBound(value.getValue())) {
+						problems.add(new ContentProblem(path,
+								"MedicationKnowledge.administrationGuidelines[" + g + "].patientCharacteristics[" + c + "].value",
+								"'" + value.getValue() + "' is not a bound like '<=70 kg' (op number UCUM-unit)"));
+					}
+				}
 			}
 		}
 	}

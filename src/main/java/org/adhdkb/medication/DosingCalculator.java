@@ -43,6 +43,11 @@ public final class DosingCalculator {
 
 	private DosingCalculator() {}
 
+	/** Whether a patient-characteristic value is a bound this calculator can read, such as {@code <=70 kg}. */
+	public static boolean isReadableBound(String value) {
+		return value != null && BOUND.matcher(value).matches();
+	}
+
 	public static DosingPlan plan(MedicationKnowledge medicine, PatientFacts patient) {
 		List<Candidate> candidates = new ArrayList<>();
 		boolean weightUndecided = false;

@@ -86,6 +86,19 @@ class ContentCheckerTest {
 	}
 
 	@Test
+	void dosingBoundsMustBeReadable(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "MedicationKnowledge/loose.json", """
+				{"resourceType":"MedicationKnowledge","id":"loose","status":"active",%s,
+				 "administrationGuidelines":[{"patientCharacteristics":[{"characteristicCodeableConcept":
+				   {"coding":[{"system":"http://loinc.org","code":"29463-7"}]},"value":["up to 70 kilos"]}]}]}"""
+				.formatted(NARRATIVE));
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+		assertProblemAt(result, "MedicationKnowledge/loose.json",
+				"MedicationKnowledge.administrationGuidelines[0].patientCharacteristics[0].value");
+	}
+
+	@Test
 	void aPackageNeedsItsManifest(@TempDir Path dir) throws IOException {
 		write(dir, "ValueSet/x.json", "{\"resourceType\":\"ValueSet\",\"id\":\"x\",\"status\":\"active\"," + NARRATIVE + "}");
 		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
