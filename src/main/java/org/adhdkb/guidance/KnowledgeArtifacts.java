@@ -8,6 +8,8 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
+import org.adhdkb.cache.ChangeCounter;
+import org.adhdkb.cache.VersionedCache;
 import org.springframework.stereotype.Component;
 
 import java.util.List;
@@ -17,18 +19,30 @@ import java.util.List;
 public class KnowledgeArtifacts {
 
 	private final DaoRegistry daoRegistry;
+	/** Knowledge is read on every $apply and changes rarely; callers must not modify what they get. */
+	private final VersionedCache<String, IBaseResource> cache;
 
-	public KnowledgeArtifacts(DaoRegistry daoRegistry) {
+	public KnowledgeArtifacts(DaoRegistry daoRegistry, ChangeCounter changeCounter) {
 		this.daoRegistry = daoRegistry;
+		this.cache = new VersionedCache<>(changeCounter, 1_000);
 	}
 
+	/** By id; the returned resource is shared and must not be modified. */
 	public <T extends IBaseResource> T byId(Class<T> type, IdType id, RequestDetails request) {
 		String typeName = type.getSimpleName();
-		return type.cast(daoRegistry.getResourceDao(typeName).read(new IdType(typeName, id.getIdPart()), request));
+		return type.cast(cache.get(typeName + "/" + id.getIdPart(),
+				key -> daoRegistry.getResourceDao(typeName).read(new IdType(typeName, id.getIdPart()), request)));
 	}
 
-	/** A canonical resource by its url (a trailing {@code |version} is ignored: we publish one version). */
+	/**
+	 * A canonical resource by its url (a trailing {@code |version} is ignored: we publish one version). The returned
+	 * resource is shared and must not be modified.
+	 */
 	public <T extends IBaseResource> T byCanonical(Class<T> type, String canonical, RequestDetails request) {
+		return type.cast(cache.get(type.getSimpleName() + "|" + canonical, key -> findByCanonical(type, canonical, request)));
+	}
+
+	private <T extends IBaseResource> T findByCanonical(Class<T> type, String canonical, RequestDetails request) {
 		String url = canonical.contains("|") ? canonical.substring(0, canonical.indexOf('|')) : canonical;
 		String typeName = type.getSimpleName();
 		if ("MedicationKnowledge".equals(typeName)) {

@@ -4,6 +4,8 @@ import ca.uhn.fhir.context.support.ConceptValidationOptions;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.context.support.ValidationSupportContext;
 import org.hl7.fhir.r4.model.Coding;
+import org.adhdkb.cache.ChangeCounter;
+import org.adhdkb.cache.VersionedCache;
 import org.springframework.stereotype.Component;
 
 import java.util.List;
@@ -16,26 +18,32 @@ public class ValueSetMembership {
 	public static final String STRONG_CYP2D6_INHIBITORS = "http://adhdkb.org/fhir/ValueSet/strong-cyp2d6-inhibitors";
 
 	private final IValidationSupport validationSupport;
+	private final VersionedCache<String, Boolean> answers;
 
-	public ValueSetMembership(IValidationSupport validationSupport) {
+	public ValueSetMembership(IValidationSupport validationSupport, ChangeCounter changeCounter) {
 		this.validationSupport = validationSupport;
+		this.answers = new VersionedCache<>(changeCounter, 10_000);
 	}
 
 	public boolean anyIn(List<Coding> codings, String valueSetUrl) {
 		for (Coding coding : codings) {
-			if (coding.hasSystem() && coding.hasCode()) {
-				var result = validationSupport.validateCode(
-						new ValidationSupportContext(validationSupport),
-						new ConceptValidationOptions(),
-						coding.getSystem(),
-						coding.getCode(),
-						null,
-						valueSetUrl);
-				if (result != null && result.isOk()) {
-					return true;
-				}
+			if (coding.hasSystem() && coding.hasCode()
+					&& answers.get(valueSetUrl + "|" + coding.getSystem() + "|" + coding.getCode(),
+							key -> isIn(coding, valueSetUrl))) {
+				return true;
 			}
 		}
 		return false;
+	}
+
+	private boolean isIn(Coding coding, String valueSetUrl) {
+		var result = validationSupport.validateCode(
+				new ValidationSupportContext(validationSupport),
+				new ConceptValidationOptions(),
+				coding.getSystem(),
+				coding.getCode(),
+				null,
+				valueSetUrl);
+		return result != null && result.isOk();
 	}
 }

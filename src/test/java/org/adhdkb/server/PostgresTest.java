@@ -3,7 +3,9 @@ package org.adhdkb.server;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import org.adhdkb.content.ContentLoader;
+import org.adhdkb.guidance.KnowledgeArtifacts;
 import org.adhdkb.testing.TestServers;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
@@ -73,6 +75,18 @@ class PostgresTest {
 			client(b).update().resource(patient).execute();
 			assertThat(client(a).read().resource(Patient.class).withId(throughA.getIdPart()).execute()
 					.getNameFirstRep().getFamily()).isEqualTo("UpdatedThroughB");
+
+			// Knowledge cached by B is retired by a write through A: the database is the source of truth.
+			KnowledgeArtifacts knowledgeOfB = b.getBean(KnowledgeArtifacts.class);
+			IdType atomoxetine = new IdType("MedicationKnowledge/atomoxetine");
+			MedicationKnowledge cached = knowledgeOfB.byId(MedicationKnowledge.class, atomoxetine, new SystemRequestDetails());
+			assertThat(knowledgeOfB.byId(MedicationKnowledge.class, atomoxetine, new SystemRequestDetails()))
+					.as("served from B's cache").isSameAs(cached);
+			MedicationKnowledge edited = client(a).read().resource(MedicationKnowledge.class).withId("atomoxetine").execute();
+			edited.addSynonym("EditedThroughA");
+			client(a).update().resource(edited).execute();
+			assertThat(knowledgeOfB.byId(MedicationKnowledge.class, atomoxetine, new SystemRequestDetails()).getSynonym())
+					.extracting(s -> s.getValue()).contains("EditedThroughA");
 		}
 	}
 
