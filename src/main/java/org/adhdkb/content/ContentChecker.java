@@ -21,6 +21,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.DomainResource;
+import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.slf4j.Logger;
@@ -54,7 +55,13 @@ public class ContentChecker {
 	 * Identifies the checking rules: a file validated under other rules (another HAPI validator, or a change to this
 	 * class's checks) is validated again.
 	 */
-	static final String RULES = "adhdkb-content-rules-1/hapi-" + VersionUtil.getVersion();
+	static final String RULES = "adhdkb-content-rules-2/hapi-" + VersionUtil.getVersion();
+
+	/**
+	 * The CRMI extension that gives a resource with no {@code url} element in R4 (MedicationKnowledge) the canonical
+	 * url it would have; guidance names the medicine it is about by that url ({@code relatedArtifact} depends-on).
+	 */
+	static final String ARTIFACT_URL = "http://hl7.org/fhir/uv/crmi/StructureDefinition/artifact-url";
 
 	private final FhirContext fhirContext;
 	private final DefaultProfileValidationSupport coreDefinitions;
@@ -180,6 +187,11 @@ public class ContentChecker {
 			if (!conventional && !url.equals(base + "/" + type + "/" + id)) {
 				problems.add(new ContentProblem(path, type + ".url", "must be " + base + "/" + type + "/" + id));
 			}
+			String artifactUrl = artifactUrl(resource);
+			if (artifactUrl != null && !base.isEmpty() && !artifactUrl.equals(base + "/" + type + "/" + id)) {
+				problems.add(new ContentProblem(
+						path, type + ".extension('" + ARTIFACT_URL + "')", "must be " + base + "/" + type + "/" + id));
+			}
 			if (resource instanceof DomainResource domain
 					&& (!domain.hasText() || !domain.getText().hasDiv() || domain.getText().getDiv().isEmpty())) {
 				problems.add(new ContentProblem(path, type + ".text", "a narrative is required"));
@@ -196,6 +208,10 @@ public class ContentChecker {
 			String url = canonicalUrl(resource);
 			if (url != null) {
 				urls.add(url);
+			}
+			String artifactUrl = artifactUrl(resource);
+			if (artifactUrl != null) {
+				urls.add(artifactUrl);
 			}
 		}
 		String base = contentPackage.canonical();
@@ -270,6 +286,15 @@ public class ContentChecker {
 			return null;
 		}
 		return child.getValues().get(0).primitiveValue();
+	}
+
+	/** The CRMI artifact url of a resource that has no {@code url} element, or null. */
+	static String artifactUrl(Resource resource) {
+		if (!(resource instanceof DomainResource domain) || canonicalUrl(resource) != null) {
+			return null;
+		}
+		Extension extension = domain.getExtensionByUrl(ARTIFACT_URL);
+		return extension == null || extension.getValue() == null ? null : extension.getValue().primitiveValue();
 	}
 
 	private static String nullToEmpty(String value) {
