@@ -23,6 +23,7 @@ import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.adhdkb.medication.DosingCalculator;
+import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.slf4j.Logger;
@@ -56,7 +57,13 @@ public class ContentChecker {
 	 * Identifies the checking rules: a file validated under other rules (another HAPI validator, or a change to this
 	 * class's checks) is validated again.
 	 */
-	static final String RULES = "adhdkb-content-rules-2/hapi-" + VersionUtil.getVersion();
+	static final String RULES = "adhdkb-content-rules-3/hapi-" + VersionUtil.getVersion();
+
+	/**
+	 * The CRMI extension that gives a resource with no {@code url} element in R4 (MedicationKnowledge) the canonical
+	 * url it would have; guidance names the medicine it is about by that url ({@code relatedArtifact} depends-on).
+	 */
+	static final String ARTIFACT_URL = "http://hl7.org/fhir/uv/crmi/StructureDefinition/artifact-url";
 
 	private final FhirContext fhirContext;
 	private final DefaultProfileValidationSupport coreDefinitions;
@@ -185,6 +192,11 @@ public class ContentChecker {
 			if (resource instanceof MedicationKnowledge medicine) {
 				checkDosingBounds(path, medicine, problems);
 			}
+			String artifactUrl = artifactUrl(resource);
+			if (artifactUrl != null && !base.isEmpty() && !artifactUrl.equals(base + "/" + type + "/" + id)) {
+				problems.add(new ContentProblem(
+						path, type + ".extension('" + ARTIFACT_URL + "')", "must be " + base + "/" + type + "/" + id));
+			}
 			if (resource instanceof DomainResource domain
 					&& (!domain.hasText() || !domain.getText().hasDiv() || domain.getText().getDiv().isEmpty())) {
 				problems.add(new ContentProblem(path, type + ".text", "a narrative is required"));
@@ -217,6 +229,10 @@ public class ContentChecker {
 			String url = canonicalUrl(resource);
 			if (url != null) {
 				urls.add(url);
+			}
+			String artifactUrl = artifactUrl(resource);
+			if (artifactUrl != null) {
+				urls.add(artifactUrl);
 			}
 		}
 		String base = contentPackage.canonical();
@@ -291,6 +307,15 @@ public class ContentChecker {
 			return null;
 		}
 		return child.getValues().get(0).primitiveValue();
+	}
+
+	/** The CRMI artifact url of a resource that has no {@code url} element, or null. */
+	static String artifactUrl(Resource resource) {
+		if (!(resource instanceof DomainResource domain) || canonicalUrl(resource) != null) {
+			return null;
+		}
+		Extension extension = domain.getExtensionByUrl(ARTIFACT_URL);
+		return extension == null || extension.getValue() == null ? null : extension.getValue().primitiveValue();
 	}
 
 	private static String nullToEmpty(String value) {

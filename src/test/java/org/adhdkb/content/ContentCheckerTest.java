@@ -75,6 +75,32 @@ class ContentCheckerTest {
 	}
 
 	@Test
+	void aCanonicalMayNameAMedicationKnowledgeByItsArtifactUrl(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "MedicationKnowledge/known.json", """
+				{"resourceType":"MedicationKnowledge","id":"known","status":"active",%s,
+				 "extension":[{"url":"http://hl7.org/fhir/uv/crmi/StructureDefinition/artifact-url",
+				               "valueUri":"http://adhdkb.org/fhir/MedicationKnowledge/known"}]}""".formatted(NARRATIVE));
+		write(dir, "MedicationKnowledge/misnamed.json", """
+				{"resourceType":"MedicationKnowledge","id":"misnamed","status":"active",%s,
+				 "extension":[{"url":"http://hl7.org/fhir/uv/crmi/StructureDefinition/artifact-url",
+				               "valueUri":"http://adhdkb.org/fhir/MedicationKnowledge/other"}]}""".formatted(NARRATIVE));
+		write(dir, "PlanDefinition/about-known.json", """
+				{"resourceType":"PlanDefinition","id":"about-known","url":"http://adhdkb.org/fhir/PlanDefinition/about-known",
+				 "status":"active",%s,
+				 "relatedArtifact":[{"type":"depends-on","resource":"http://adhdkb.org/fhir/MedicationKnowledge/known"},
+				                    {"type":"depends-on","resource":"http://adhdkb.org/fhir/MedicationKnowledge/absent"}]}"""
+				.formatted(NARRATIVE));
+
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()), (file, resource) -> false);
+
+		assertProblemSaying(result, "MedicationKnowledge/misnamed.json", "http://adhdkb.org/fhir/MedicationKnowledge/misnamed");
+		assertProblemSaying(result, "PlanDefinition/about-known.json", "MedicationKnowledge/absent");
+		assertThat(result.problems()).as("the artifact url of known resolves")
+				.noneMatch(p -> p.message().contains("MedicationKnowledge/known'"));
+	}
+
+	@Test
 	void validatorErrorsCarryTheElementPath(@TempDir Path dir) throws IOException {
 		write(dir, "package.json", MANIFEST);
 		// parses, but breaks the R4 invariant that an include names a system or a value set

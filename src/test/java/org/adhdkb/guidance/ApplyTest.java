@@ -41,7 +41,8 @@ class ApplyTest extends ServerTestBase {
 		CarePlan plan = applyStored(patient(8, "30"));
 		assertThat(dose(plan, "start-atomoxetine")).isEqualByComparingTo("15");
 		assertThat(dose(plan, "titrate-atomoxetine-to-target")).isEqualByComparingTo("36");
-		assertThat(activities(plan)).doesNotContain("measure-weight");
+		assertThat(actionIds(plan)).doesNotContain("measure-weight-before-dosing")
+				.contains("baseline-blood-pressure", "baseline-heart-rate", "baseline-suicidality", "raise-to-target");
 	}
 
 	@Test
@@ -57,7 +58,7 @@ class ApplyTest extends ServerTestBase {
 	@Test
 	void childWithoutWeightGetsAWeightMeasurementInsteadOfADose() {
 		CarePlan plan = applyStored(patient(9, null));
-		assertThat(activities(plan)).contains("measure-weight");
+		assertThat(actionIds(plan)).contains("measure-weight-before-dosing").doesNotContain("start-atomoxetine");
 		assertThat(plan.getContained()).noneMatch(r -> r instanceof MedicationRequest);
 		ServiceRequest measure = (ServiceRequest) requestFor(plan, "measure-weight");
 		assertThat(measure.getCode().getCoding()).anyMatch(c -> "29463-7".equals(c.getCode()));
@@ -69,9 +70,8 @@ class ApplyTest extends ServerTestBase {
 		record.add(medication(record, "4493", "fluoxetine"));
 		CarePlan plan = applyStored(record);
 		assertThat(dose(plan, "start-atomoxetine")).isEqualByComparingTo("15");
-		assertThat(activities(plan)).doesNotContain("titrate-atomoxetine-to-target");
-		assertThat(titles(plan)).anyMatch(t -> t.toLowerCase().contains("cyp2d6"));
-		assertThat(titles(plan)).as("fluoxetine is an SSRI too").anyMatch(t -> t.toLowerCase().contains("serotonergic"));
+		assertThat(actionIds(plan)).contains("cyp2d6-hold-then-raise").doesNotContain("raise-to-target");
+		assertThat(actionIds(plan)).as("fluoxetine is an SSRI too").contains("ssri-serotonergic-watch");
 	}
 
 	@Test
@@ -79,9 +79,9 @@ class ApplyTest extends ServerTestBase {
 		List<Resource> record = patient(12, "40");
 		record.add(medication(record, "36437", "sertraline"));
 		CarePlan plan = applyStored(record);
-		assertThat(titles(plan)).anyMatch(t -> t.toLowerCase().contains("serotonergic"));
-		assertThat(titles(plan)).noneMatch(t -> t.toLowerCase().contains("cyp2d6"));
-		assertThat(activities(plan)).contains("titrate-atomoxetine-to-target");
+		assertThat(actionIds(plan)).contains("ssri-serotonergic-watch", "raise-to-target")
+				.doesNotContain("cyp2d6-hold-then-raise");
+		assertThat(dose(plan, "titrate-atomoxetine-to-target")).isEqualByComparingTo("48");
 		assertThat(dose(plan, "start-atomoxetine")).isEqualByComparingTo("20");
 	}
 
@@ -97,8 +97,8 @@ class ApplyTest extends ServerTestBase {
 		phenotype.setSubject(new Reference("Patient/" + record.get(0).getIdElement().getIdPart()));
 		record.add(phenotype);
 		CarePlan plan = applyStored(record);
-		assertThat(titles(plan)).anyMatch(t -> t.toLowerCase().contains("cyp2d6"));
-		assertThat(activities(plan)).doesNotContain("titrate-atomoxetine-to-target");
+		assertThat(actionIds(plan)).contains("cyp2d6-hold-then-raise").doesNotContain("raise-to-target", "ssri-serotonergic-watch");
+		assertThat(dose(plan, "start-atomoxetine")).isEqualByComparingTo("15");
 	}
 
 	@Test
@@ -243,19 +243,8 @@ class ApplyTest extends ServerTestBase {
 		return all;
 	}
 
-	/** The ActivityDefinition ids of the requests the plan proposes. */
-	private static List<String> activities(CarePlan plan) {
-		return plan.getContained().stream()
-				.map(ApplyTest::instantiates)
-				.filter(url -> url != null)
-				.map(url -> url.substring(url.lastIndexOf('/') + 1))
-				.toList();
-	}
-
-	private static List<String> titles(CarePlan plan) {
-		return allActions(group(plan).getAction()).stream()
-				.map(a -> a.getTitle() + " " + a.getDescription() + " " + a.getTextEquivalent())
-				.toList();
+	private static List<String> actionIds(CarePlan plan) {
+		return allActions(group(plan).getAction()).stream().map(a -> a.getId()).toList();
 	}
 
 	private static Resource requestFor(CarePlan plan, String activityId) {
