@@ -3,11 +3,15 @@ package org.adhdkb.guidance;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.param.UriParam;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.adhdkb.cache.ChangeCounter;
 import org.adhdkb.cache.VersionedCache;
 import org.springframework.stereotype.Component;
@@ -40,6 +44,26 @@ public class KnowledgeArtifacts {
 	 */
 	public <T extends IBaseResource> T byCanonical(Class<T> type, String canonical, RequestDetails request) {
 		return type.cast(cache.get(type.getSimpleName() + "|" + canonical, key -> findByCanonical(type, canonical, request)));
+	}
+
+	/** The MedicationKnowledge whose code matches one of the concept's codings, or null. Shared: do not modify. */
+	public MedicationKnowledge medicineByCode(CodeableConcept concept, RequestDetails request) {
+		for (Coding coding : concept.getCoding()) {
+			if (!coding.hasSystem() || !coding.hasCode()) {
+				continue;
+			}
+			IBaseResource found = cache.get("MedicationKnowledge?code=" + coding.getSystem() + "|" + coding.getCode(), key -> {
+				SearchParameterMap map = SearchParameterMap.newSynchronous()
+						.add("code", new TokenParam(coding.getSystem(), coding.getCode()));
+				List<IBaseResource> matches = daoRegistry.getResourceDao("MedicationKnowledge").search(map, request)
+						.getAllResources();
+				return matches.size() == 1 ? matches.get(0) : null;
+			});
+			if (found != null) {
+				return (MedicationKnowledge) found;
+			}
+		}
+		return null;
 	}
 
 	private <T extends IBaseResource> T findByCanonical(Class<T> type, String canonical, RequestDetails request) {

@@ -114,7 +114,15 @@ public class PlanApplier {
 
 	public Resource apply(ActivityDefinition activity, Context context, RequestDetails request) {
 		PatientRecord record = records.read(context.subject(), context.data(), request);
-		EvaluationScope scope = new EvaluationScope(variables(record, null), Map.of(), fhirPath, record.patient());
+		Map<String, String> definitions = new HashMap<>();
+		for (CanonicalType library : activity.getLibrary()) {
+			definitions.putAll(GuidanceLibrary.definitions(artifacts.byCanonical(Library.class, library.getValue(), request)));
+		}
+		MedicationKnowledge medicine = medicineOf(activity.getRelatedArtifact(), request);
+		if (medicine == null && activity.hasProductCodeableConcept()) {
+			medicine = artifacts.medicineByCode(activity.getProductCodeableConcept(), request);
+		}
+		EvaluationScope scope = new EvaluationScope(variables(record, medicine), definitions, fhirPath, record.patient());
 		return createRequest(activity, context, record, scope, "request");
 	}
 
@@ -242,14 +250,19 @@ public class PlanApplier {
 		for (CanonicalType library : plan.getLibrary()) {
 			definitions.putAll(GuidanceLibrary.definitions(artifacts.byCanonical(Library.class, library.getValue(), request)));
 		}
-		MedicationKnowledge medicine = null;
-		for (RelatedArtifact artifact : plan.getRelatedArtifact()) {
+		MedicationKnowledge medicine = medicineOf(plan.getRelatedArtifact(), request);
+		return new EvaluationScope(variables(record, medicine), definitions, fhirPath, record.patient());
+	}
+
+	/** The medicine an artifact is about: its relatedArtifact of type depends-on naming a MedicationKnowledge. */
+	private MedicationKnowledge medicineOf(List<RelatedArtifact> relatedArtifacts, RequestDetails request) {
+		for (RelatedArtifact artifact : relatedArtifacts) {
 			if (artifact.getType() == RelatedArtifact.RelatedArtifactType.DEPENDSON
 					&& artifact.hasResource() && artifact.getResource().contains("/MedicationKnowledge/")) {
-				medicine = artifacts.byCanonical(MedicationKnowledge.class, artifact.getResource(), request);
+				return artifacts.byCanonical(MedicationKnowledge.class, artifact.getResource(), request);
 			}
 		}
-		return new EvaluationScope(variables(record, medicine), definitions, fhirPath, record.patient());
+		return null;
 	}
 
 	/** The engine's variables (fhir-resources/README.md, "Guidance logic"). */
@@ -311,7 +324,20 @@ public class PlanApplier {
 		for (int i = 0; i < segments.length - 1; i++) {
 			current = child(current, segments[i]);
 		}
-		current.setProperty(segments[segments.length - 1], value.get(0));
+		String name = segments[segments.length - 1];
+		try {
+			current.setProperty(name, value.get(0));
+		} catch (org.hl7.fhir.exceptions.FHIRException unknownName) {
+			// A typed name of a choice element (doseQuantity for dose[x]) is set through the choice.
+			for (var property : current.children()) {
+				String choice = property.getName();
+				if (choice.endsWith("[x]") && name.startsWith(choice.substring(0, choice.length() - 3))) {
+					current.setProperty(choice, value.get(0));
+					return;
+				}
+			}
+			throw unknownName;
+		}
 	}
 
 	private static Base child(Base parent, String segment) {

@@ -149,6 +149,31 @@ class ApplyTest extends ServerTestBase {
 	}
 
 	@Test
+	void dosesFollowTheContentWhenAMaximumChanges() {
+		List<Resource> record = patient(8, "30");
+		assertThat(dose(applyStored(record), "titrate-atomoxetine-to-target")).isEqualByComparingTo("36");
+		org.hl7.fhir.r4.model.MedicationKnowledge atomoxetine = client().read()
+				.resource(org.hl7.fhir.r4.model.MedicationKnowledge.class).withId("atomoxetine").execute();
+		org.hl7.fhir.r4.model.MedicationKnowledge original = atomoxetine.copy();
+		atomoxetine.getAdministrationGuidelines().stream().filter(g -> g.getId().equals("weight-up-to-70kg"))
+				.flatMap(g -> g.getDosage().stream())
+				.filter(d -> d.getType().getCodingFirstRep().getCode().equals("maximum-dose"))
+				.flatMap(d -> d.getDosage().stream())
+				.filter(d -> "mg/kg".equals(d.getMaxDosePerPeriod().getNumerator().getCode()))
+				.forEach(d -> d.getMaxDosePerPeriod().getNumerator().setValue(new java.math.BigDecimal("1.0")));
+		client().update().resource(atomoxetine).execute();
+		try {
+			assertThat(dose(applyStored(record), "titrate-atomoxetine-to-target"))
+					.as("target capped by the edited maximum, 1.0 mg/kg x 30 kg").isEqualByComparingTo("30");
+		} finally {
+			original.setMeta(null);
+			original.setId("MedicationKnowledge/atomoxetine");
+			client().update().resource(original).execute();
+		}
+		assertThat(dose(applyStored(record), "titrate-atomoxetine-to-target")).isEqualByComparingTo("36");
+	}
+
+	@Test
 	void packageHoldsEverythingThePlanNeeds() {
 		HttpResponse<String> response = get("/fhir/PlanDefinition/atomoxetine-titration/$package");
 		assertThat(response.statusCode()).isEqualTo(200);
