@@ -24,17 +24,34 @@ public final class VersionedCache<K, V> {
 
 	public V get(K key, Function<K, V> compute) {
 		long now = counter.current();
-		Entry<V> cached = entries.get(key);
-		if (cached != null && cached.version() == now) {
-			return cached.value();
+		V cached = getIfCurrent(key, now);
+		if (cached != null) {
+			return cached;
 		}
 		V computed = compute.apply(key);
-		if (computed != null) {
-			if (entries.size() >= maximumSize) {
-				entries.clear();
-			}
-			entries.put(key, new Entry<>(now, computed));
-		}
+		put(key, now, computed);
 		return computed;
+	}
+
+	/** The counter's value now: read it before computing what you will {@link #put}. */
+	public long currentVersion() {
+		return counter.current();
+	}
+
+	/** The entry, if it was computed at {@code version}; otherwise null. */
+	public V getIfCurrent(K key, long version) {
+		Entry<V> cached = entries.get(key);
+		return cached != null && cached.version() == version ? cached.value() : null;
+	}
+
+	/** Keeps a value computed after reading {@code version}; null values are not kept. */
+	public void put(K key, long version, V value) {
+		if (value == null) {
+			return;
+		}
+		if (entries.size() >= maximumSize) {
+			entries.clear();
+		}
+		entries.put(key, new Entry<>(version, value));
 	}
 }

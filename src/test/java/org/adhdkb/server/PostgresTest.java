@@ -45,7 +45,7 @@ class PostgresTest {
 	}
 
 	@Test
-	void bootsLoadsWritesRestartsAndSharesOneDatabaseBetweenInstances() {
+	void bootsLoadsWritesRestartsAndSharesOneDatabaseBetweenInstances() throws Exception {
 		IdType written;
 		try (ConfigurableApplicationContext first = TestServers.start(properties(), "postgres")) {
 			assertThat(first.getBean(ContentLoader.class).getLastReport().totalWritten()).isPositive();
@@ -87,6 +87,20 @@ class PostgresTest {
 			client(a).update().resource(edited).execute();
 			assertThat(knowledgeOfB.byId(MedicationKnowledge.class, atomoxetine, new SystemRequestDetails()).getSynonym())
 					.extracting(s -> s.getValue()).contains("EditedThroughA");
+
+			// Responses B cached are retired by a write through A as well.
+			java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+			java.net.URI read = java.net.URI.create(TestServers.fhirBase(b) + "/MedicationKnowledge/atomoxetine");
+			http.send(java.net.http.HttpRequest.newBuilder(read).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+			var cachedResponse = http.send(java.net.http.HttpRequest.newBuilder(read).build(),
+					java.net.http.HttpResponse.BodyHandlers.ofString());
+			assertThat(cachedResponse.headers().firstValue("X-Adhdkb-Cache")).hasValue("hit");
+			MedicationKnowledge again = client(a).read().resource(MedicationKnowledge.class).withId("atomoxetine").execute();
+			again.addSynonym("SecondEditThroughA");
+			client(a).update().resource(again).execute();
+			var afterWrite = http.send(java.net.http.HttpRequest.newBuilder(read).build(),
+					java.net.http.HttpResponse.BodyHandlers.ofString());
+			assertThat(afterWrite.body()).contains("SecondEditThroughA");
 		}
 	}
 
