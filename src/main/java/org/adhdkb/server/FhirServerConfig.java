@@ -66,6 +66,10 @@ public class FhirServerConfig {
 		// Content is read-mostly and small: indexing missing fields costs write time and buys nothing here.
 		settings.setIndexMissingFields(StorageSettings.IndexEnabledEnum.DISABLED);
 		settings.setPreExpandValueSets(true);
+		// Stored terminology resources come before the FHIR core definitions when HAPI resolves a canonical URL. The
+		// core definitions hold a SNOMED CT CodeSystem stub (content not-present) at http://snomed.info/sct; it would
+		// otherwise hide our snomed-ct-fragment, and $lookup and $validate-code would find no SNOMED CT code.
+		settings.setAllowDatabaseValidationOverride(true);
 		settings.setEnableTaskPreExpandValueSets(true);
 		settings.setDefaultTotalMode(null);
 		settings.setFetchSizeDefaultMaximum(properties.getMaxPageSize());
