@@ -74,6 +74,8 @@ public class FhirServerConfig {
 		settings.setDefaultTotalMode(null);
 		settings.setFetchSizeDefaultMaximum(properties.getMaxPageSize());
 		settings.setMaximumExpansionSize(properties.getTerminology().getMaxExpansionSize());
+		// HAPI silently cuts $expand's count to this (default 1000); the configured maximum is the only limit we want.
+		settings.setPreExpandValueSetsMaxCount(properties.getTerminology().getMaxExpansionSize());
 		settings.setAllowMultipleDelete(false);
 		return settings;
 	}

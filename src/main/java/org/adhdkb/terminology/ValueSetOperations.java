@@ -33,7 +33,8 @@ import java.util.Set;
  * {@code ValueSet/$expand} and {@code ValueSet/$validate-code}. Both hand the work to HAPI's
  * {@link ValueSetOperationProvider}; this class replaces HAPI's bindings only to add what HAPI lacks:
  * <ul>
- * <li>{@code $expand}: {@code activeOnly}, {@code includeDesignations}, {@code excludeNested}; {@code filter},
+ * <li>{@code $expand}: {@code activeOnly}, {@code includeDesignations}, {@code excludeNested}, {@code displayLanguage} for
+ * expansions HAPI makes in memory; {@code filter},
  * {@code count} and {@code offset} applied here, because without Hibernate Search HAPI ignores {@code filter} for any
  * value set not yet pre-expanded by its scheduler (so right after start-up or an update), and paging must come after
  * the filters HAPI does not apply; expansions larger than the configured maximum refused as too costly.</li>
@@ -84,10 +85,11 @@ public class ValueSetOperations {
 			throw new InvalidRequestException("$expand needs a value set: an id, a url or a valueSet parameter");
 		}
 
-		// The whole expansion, unfiltered and unpaged; HAPI refuses one above the maximum as too costly.
-		ValueSet expanded = (ValueSet) hapi.expand(servletRequest, id, valueSet, url, valueSetVersion, null, context,
+		// The whole expansion, unfiltered and unpaged; HAPI refuses one above the maximum as too costly. HAPI may hand
+		// out a cached expansion, so the changes below are made to a copy.
+		ValueSet expanded = ((ValueSet) hapi.expand(servletRequest, id, valueSet, url, valueSetVersion, null, context,
 				contextDirection, new IntegerType(0), new IntegerType(maxExpansionSize), displayLanguage,
-				includeHierarchy, requestDetails);
+				includeHierarchy, requestDetails)).copy();
 		ValueSetExpansionComponent expansion = expanded.getExpansion();
 		if (expansion.getTotal() > maxExpansionSize) {
 			throw new TooCostlyException("The expansion of " + expanded.getUrl() + " has " + expansion.getTotal()
@@ -99,7 +101,7 @@ public class ValueSetOperations {
 				: expansion.getContains();
 		List<ValueSetExpansionContainsComponent> selected = select(
 				contains, filter == null ? null : filter.getValue(), isTrue(activeOnly), includeDesignations,
-				lookups.new ConceptCache());
+				displayLanguage == null ? null : displayLanguage.getValue(), lookups.new ConceptCache());
 
 		expansion.setTotal(selected.size());
 		expansion.setOffset(first);
@@ -151,6 +153,7 @@ public class ValueSetOperations {
 			String filter,
 			boolean activeOnly,
 			BooleanType includeDesignations,
+			String displayLanguage,
 			TerminologyLookups.ConceptCache concepts) {
 		List<ValueSetExpansionContainsComponent> selected = new ArrayList<>();
 		for (ValueSetExpansionContainsComponent entry : contains) {
@@ -160,7 +163,15 @@ public class ValueSetOperations {
 			if (concept != null && CodeSystemConcepts.isInactive(concept)) {
 				entry.setInactive(true);
 			}
-			entry.setContains(select(entry.getContains(), filter, activeOnly, includeDesignations, concepts));
+			entry.setContains(
+					select(entry.getContains(), filter, activeOnly, includeDesignations, displayLanguage, concepts));
+			if (displayLanguage != null && concept != null) {
+				// HAPI's in-memory expansion keeps the default display whatever the displayLanguage.
+				concept.getDesignation().stream()
+						.filter(designation -> isLanguage(designation.getLanguage(), displayLanguage))
+						.findFirst()
+						.ifPresent(designation -> entry.setDisplay(designation.getValue()));
+			}
 			boolean matches = matchesFilter(entry, filter) || entry.hasContains();
 			if (!matches || (activeOnly && entry.getInactive())) {
 				selected.addAll(entry.getContains());
@@ -200,6 +211,16 @@ public class ValueSetOperations {
 			}
 		}
 		return true;
+	}
+
+	/** {@code de} matches {@code de} and {@code de-CH}, case ignored. */
+	private static boolean isLanguage(String language, String wanted) {
+		if (language == null) {
+			return false;
+		}
+		String lower = language.toLowerCase(Locale.ROOT);
+		String wantedLower = wanted.toLowerCase(Locale.ROOT);
+		return lower.equals(wantedLower) || lower.startsWith(wantedLower + "-");
 	}
 
 	private static List<ValueSetExpansionContainsComponent> flatten(List<ValueSetExpansionContainsComponent> contains) {
