@@ -24,7 +24,8 @@ import org.hl7.fhir.r4.model.codesystems.ConceptSubsumptionOutcome;
  * ({@code $lookup} stays HAPI's own):
  * <ul>
  * <li>{@code $validate-code} is HAPI's, after a check HAPI lacks: a code system the server does not know is a 404 with
- * an OperationOutcome, not {@code result=false}.</li>
+ * an OperationOutcome, not {@code result=false}; and the system of {@code coding} or {@code codeableConcept} serves as
+ * {@code url} when that is absent, as FHIR allows.</li>
  * <li>{@code $subsumes} is ours: HAPI answers it only through a Hibernate Search query on the concept index
  * (TermReadSvcImpl.testForSubsumption), which fails with HSEARCH800001 when Hibernate Search is off, as it is here.
  * We answer from the concept hierarchy of the CodeSystem resource, which also covers fragments and the code systems of
@@ -69,8 +70,10 @@ public class CodeSystemOperations {
 			throw new ResourceNotFoundException(
 					"Unknown code system " + TerminologyLookups.versioned(system, ValueSetOperations.valueOf(version)));
 		}
+		// HAPI insists on url even when the coding names its system.
+		UriType codeSystemUrl = id == null && url == null ? new UriType(system) : url;
 		return (Parameters) hapi.validateCode(
-				servletRequest, id, url, version, code, display, coding, codeableConcept, requestDetails);
+				servletRequest, id, codeSystemUrl, version, code, display, coding, codeableConcept, requestDetails);
 	}
 
 	@Operation(name = "$subsumes", idempotent = true, typeName = "CodeSystem", returnParameters = {
