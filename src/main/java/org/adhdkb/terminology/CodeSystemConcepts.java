@@ -79,6 +79,12 @@ final class CodeSystemConcepts {
 		return false;
 	}
 
+	/** The {@code notSelectable} property is true: the concept is abstract. */
+	static boolean isNotSelectable(ConceptDefinitionComponent concept) {
+		return concept.getProperty().stream().anyMatch(property -> "notSelectable".equals(property.getCode())
+				&& property.hasValueBooleanType() && property.getValueBooleanType().booleanValue());
+	}
+
 	/**
 	 * Inactive as FHIR defines it for a concept: the {@code inactive} property is true, or the {@code status} property
 	 * is {@code inactive} or {@code retired}. (Deprecated concepts are still active.)

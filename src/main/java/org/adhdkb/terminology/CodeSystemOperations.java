@@ -9,6 +9,13 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import jakarta.servlet.http.HttpServletRequest;
+import ca.uhn.fhir.context.support.ConceptValidationOptions;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.context.support.LookupCodeRequest;
+import ca.uhn.fhir.context.support.ValidationSupportContext;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IPrimitiveType;
+import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -19,10 +26,14 @@ import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.UriType;
 import org.hl7.fhir.r4.model.codesystems.ConceptSubsumptionOutcome;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * {@code CodeSystem/$validate-code} and {@code CodeSystem/$subsumes}, replacing HAPI's bindings of the two
- * ({@code $lookup} stays HAPI's own):
+ * {@code CodeSystem/$lookup}, {@code CodeSystem/$validate-code} and {@code CodeSystem/$subsumes}, replacing HAPI's
+ * bindings of them. All three take {@code tx-resource} (see {@link TxResources}), which HAPI lacks; otherwise:
  * <ul>
+ * <li>{@code $lookup} is HAPI's.</li>
  * <li>{@code $validate-code} is HAPI's, after a check HAPI lacks: a code system the server does not know is a 404 with
  * an OperationOutcome, not {@code result=false}; and the system of {@code coding} or {@code codeableConcept} serves as
  * {@code url} when that is absent, as FHIR allows.</li>
@@ -36,11 +47,14 @@ public class CodeSystemOperations {
 
 	private final BaseJpaResourceProviderCodeSystem<?> hapi;
 	private final TerminologyLookups lookups;
+	private final TxResources txResourceSupport;
 	private final DaoRegistry daoRegistry;
 
-	CodeSystemOperations(BaseJpaResourceProviderCodeSystem<?> hapi, TerminologyLookups lookups, DaoRegistry daoRegistry) {
+	CodeSystemOperations(BaseJpaResourceProviderCodeSystem<?> hapi, TerminologyLookups lookups,
+			TxResources txResourceSupport, DaoRegistry daoRegistry) {
 		this.hapi = hapi;
 		this.lookups = lookups;
+		this.txResourceSupport = txResourceSupport;
 		this.daoRegistry = daoRegistry;
 	}
 
@@ -57,6 +71,7 @@ public class CodeSystemOperations {
 			@OperationParam(name = "display", min = 0, max = 1) StringType display,
 			@OperationParam(name = "coding", min = 0, max = 1) Coding coding,
 			@OperationParam(name = "codeableConcept", min = 0, max = 1) CodeableConcept codeableConcept,
+			@OperationParam(name = "tx-resource", min = 0, max = OperationParam.MAX_UNLIMITED) List<IBaseResource> txResources,
 			RequestDetails requestDetails) {
 		String system = url != null ? url.getValue()
 				: coding != null ? coding.getSystem()
@@ -66,14 +81,60 @@ public class CodeSystemOperations {
 			throw new InvalidRequestException(
 					"$validate-code needs a code system: an id, a url, or a system in coding or codeableConcept");
 		}
-		if (id == null && !lookups.isKnownCodeSystem(system, ValueSetOperations.valueOf(version))) {
+		TerminologyLookups answering = lookupsFor(txResources);
+		if (id == null && !answering.isKnownCodeSystem(system, ValueSetOperations.valueOf(version))) {
 			throw new ResourceNotFoundException(
 					"Unknown code system " + TerminologyLookups.versioned(system, ValueSetOperations.valueOf(version)));
+		}
+		if (TxResources.present(txResources)) {
+			return validateInMemory(answering.validationSupport(), system, ValueSetOperations.valueOf(version), code,
+					display, coding, codeableConcept);
 		}
 		// HAPI insists on url even when the coding names its system.
 		UriType codeSystemUrl = id == null && url == null ? new UriType(system) : url;
 		return (Parameters) hapi.validateCode(
 				servletRequest, id, codeSystemUrl, version, code, display, coding, codeableConcept, requestDetails);
+	}
+
+	@Operation(name = "$lookup", idempotent = true, typeName = "CodeSystem", returnParameters = {
+			@OperationParam(name = "name", typeName = "string", min = 1),
+			@OperationParam(name = "version", typeName = "string", min = 0),
+			@OperationParam(name = "display", typeName = "string", min = 1),
+			@OperationParam(name = "abstract", typeName = "boolean", min = 1)})
+	public Parameters lookup(
+			HttpServletRequest servletRequest,
+			@OperationParam(name = "code", min = 0, max = 1) CodeType code,
+			@OperationParam(name = "system", min = 0, max = 1) UriType system,
+			@OperationParam(name = "coding", min = 0, max = 1) Coding coding,
+			@OperationParam(name = "version", min = 0, max = 1) StringType version,
+			@OperationParam(name = "displayLanguage", min = 0, max = 1) CodeType displayLanguage,
+			@OperationParam(name = "property", min = 0, max = OperationParam.MAX_UNLIMITED) List<CodeType> properties,
+			@OperationParam(name = "tx-resource", min = 0, max = OperationParam.MAX_UNLIMITED) List<IBaseResource> txResources,
+			RequestDetails requestDetails) {
+		List<IPrimitiveType<String>> propertyNames = properties == null ? List.of() : new ArrayList<>(properties);
+		if (!TxResources.present(txResources)) {
+			return (Parameters) hapi.lookup(
+					servletRequest, code, system, coding, version, displayLanguage, propertyNames, requestDetails);
+		}
+		String codeSystem = coding != null ? coding.getSystem() : valueOf(system);
+		String codeValue = coding != null ? coding.getCode() : code == null ? null : code.getValue();
+		if (codeSystem == null || codeValue == null) {
+			throw new InvalidRequestException("$lookup needs system and code, or coding");
+		}
+		TerminologyLookups answering = lookupsFor(txResources);
+		if (!answering.isKnownCodeSystem(codeSystem, valueOf(version))) {
+			throw new ResourceNotFoundException("Unknown code system " + TerminologyLookups.versioned(codeSystem, valueOf(version)));
+		}
+		IValidationSupport support = answering.validationSupport();
+		IValidationSupport.LookupCodeResult result = support.lookupCode(
+				new ValidationSupportContext(support),
+				new LookupCodeRequest(TerminologyLookups.versioned(codeSystem, valueOf(version)), codeValue,
+						displayLanguage == null ? null : displayLanguage.getValue(),
+						propertyNames.stream().map(IPrimitiveType::getValue).toList()));
+		if (result == null || !result.isFound()) {
+			throw new ResourceNotFoundException("Unable to find code '" + codeValue + "' in code system " + codeSystem);
+		}
+		return (Parameters) result.toParameters(support.getFhirContext(), propertyNames);
 	}
 
 	@Operation(name = "$subsumes", idempotent = true, typeName = "CodeSystem", returnParameters = {
@@ -86,7 +147,9 @@ public class CodeSystemOperations {
 			@OperationParam(name = "version", min = 0, max = 1) StringType version,
 			@OperationParam(name = "codingA", min = 0, max = 1) Coding codingA,
 			@OperationParam(name = "codingB", min = 0, max = 1) Coding codingB,
+			@OperationParam(name = "tx-resource", min = 0, max = OperationParam.MAX_UNLIMITED) List<IBaseResource> txResources,
 			RequestDetails requestDetails) {
+		TerminologyLookups answering = lookupsFor(txResources);
 		Coding a = codingA != null ? codingA : new Coding(valueOf(system), codeA == null ? null : codeA.getValue(), null);
 		Coding b = codingB != null ? codingB : new Coding(valueOf(system), codeB == null ? null : codeB.getValue(), null);
 		if (!a.hasCode() || !b.hasCode()) {
@@ -107,9 +170,9 @@ public class CodeSystemOperations {
 						"$subsumes compares codes of one code system, not " + systemA + " and " + systemB);
 			}
 			String codeSystemVersion = valueOf(version);
-			codeSystem = lookups.codeSystem(systemA, codeSystemVersion);
+			codeSystem = answering.codeSystem(systemA, codeSystemVersion);
 			if (codeSystem == null) {
-				throw lookups.isKnownCodeSystem(systemA, codeSystemVersion)
+				throw answering.isKnownCodeSystem(systemA, codeSystemVersion)
 						? new InvalidRequestException("This server knows no concept hierarchy for " + systemA)
 						: new ResourceNotFoundException(
 								"Unknown code system " + TerminologyLookups.versioned(systemA, codeSystemVersion));
@@ -132,6 +195,40 @@ public class CodeSystemOperations {
 		Parameters result = new Parameters();
 		result.addParameter().setName("outcome").setValue(new CodeType(outcome.toCode()));
 		return result;
+	}
+
+	private TerminologyLookups lookupsFor(List<IBaseResource> txResources) {
+		return TxResources.present(txResources)
+				? lookups.with(txResourceSupport.chain(txResources))
+				: lookups;
+	}
+
+	private static Parameters validateInMemory(IValidationSupport support, String system, String version, CodeType code,
+			StringType display, Coding coding, CodeableConcept codeableConcept) {
+		List<Coding> candidates = coding != null ? List.of(coding)
+				: codeableConcept != null ? codeableConcept.getCoding()
+				: List.of(new Coding(system, code == null ? null : code.getValue(), valueOf(display)).setVersion(version));
+		ValidationSupportContext context = new ValidationSupportContext(support);
+		IValidationSupport.CodeValidationResult last = null;
+		for (Coding candidate : candidates) {
+			ConceptValidationOptions options = new ConceptValidationOptions().setValidateDisplay(candidate.hasDisplay());
+			String candidateSystem = TerminologyLookups.versioned(
+					candidate.hasSystem() ? candidate.getSystem() : system, candidate.getVersion());
+			IValidationSupport.CodeValidationResult result = support.validateCode(
+					context, options, candidateSystem, candidate.getCode(), candidate.getDisplay(), null);
+			if (result != null && result.isOk()) {
+				return ValueSetOperations.positiveAnswer(support, candidate, result);
+			}
+			last = result != null ? result : last;
+		}
+		Parameters parameters = last != null ? (Parameters) last.toParameters(support.getFhirContext()) : new Parameters();
+		parameters.getParameter().removeIf(parameter -> parameter.getName().equals("result"));
+		parameters.getParameter().add(0, new Parameters.ParametersParameterComponent()
+				.setName("result").setValue(new BooleanType(false)));
+		if (!parameters.hasParameter("message")) {
+			parameters.addParameter().setName("message").setValue(new StringType("Unable to validate the code in " + system));
+		}
+		return parameters;
 	}
 
 	private static String knownCode(CodeSystemConcepts concepts, String code) {

@@ -17,7 +17,7 @@ public class ReplacedHapiOperations {
 
 	/** Resource type and operation name of each replaced HAPI operation. */
 	static final Set<String> REPLACED = Set.of(
-			"ValueSet $expand", "ValueSet $validate-code", "CodeSystem $validate-code", "CodeSystem $subsumes",
+			"ValueSet $expand", "ValueSet $validate-code", "CodeSystem $lookup", "CodeSystem $validate-code", "CodeSystem $subsumes",
 			"ConceptMap $translate");
 
 	@Hook(Pointcut.SERVER_PROVIDER_METHOD_BOUND)

@@ -23,14 +23,15 @@ public class TerminologyConfig {
 			DaoRegistry daoRegistry,
 			AdhdkbProperties properties) {
 		TerminologyLookups lookups = new TerminologyLookups(validationSupport, daoRegistry);
+		TxResources txResources = new TxResources(validationSupport);
 		int maxExpansionSize = properties.getTerminology().getMaxExpansionSize();
 		return server -> {
 			// Registered before the server starts, so it sees HAPI's bindings as they are made.
 			server.registerInterceptor(new ReplacedHapiOperations());
 			server.registerInterceptor(new TerminologyErrors());
 			server.registerInterceptor(new TerminologyCapabilitiesProvider(daoRegistry, validationSupport));
-			server.registerProvider(new ValueSetOperations(valueSetOperationProvider, lookups, maxExpansionSize));
-			server.registerProvider(new CodeSystemOperations(codeSystemProvider, lookups, daoRegistry));
+			server.registerProvider(new ValueSetOperations(valueSetOperationProvider, lookups, txResources, maxExpansionSize));
+			server.registerProvider(new CodeSystemOperations(codeSystemProvider, lookups, txResources, daoRegistry));
 			server.registerProvider(new ConceptMapOperations(conceptMapProvider, lookups));
 		};
 	}

@@ -7,10 +7,11 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.UriParam;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import org.hl7.fhir.r4.model.CodeSystem;
+import org.hl7.fhir.r4.model.ValueSet;
 
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Finds the terminology resources an operation names, through HAPI's validation support chain (stored resources, the
@@ -28,6 +29,11 @@ class TerminologyLookups {
 
 	IValidationSupport validationSupport() {
 		return validationSupport;
+	}
+
+	/** The same lookups, answered by another validation support chain (one that includes tx-resources). */
+	TerminologyLookups with(IValidationSupport chain) {
+		return new TerminologyLookups(chain, daoRegistry);
 	}
 
 	static String versioned(String url, String version) {
@@ -61,17 +67,8 @@ class TerminologyLookups {
 		return !daoRegistry.getResourceDao("ConceptMap").search(search, new SystemRequestDetails()).isEmpty();
 	}
 
-	/** Concepts of the code systems met while answering one request, so each is fetched and indexed once. */
-	class ConceptCache {
-		private final Map<String, CodeSystemConcepts> bySystem = new HashMap<>();
-
-		/** The concepts of the code system with this url, or null if the server has no resource for it. */
-		CodeSystemConcepts get(String system) {
-			if (!bySystem.containsKey(system)) {
-				CodeSystem codeSystem = codeSystem(system, null);
-				bySystem.put(system, codeSystem == null ? null : new CodeSystemConcepts(codeSystem));
-			}
-			return bySystem.get(system);
-		}
+	/** A ValueSet stored on this server, by id; 404 if there is none. */
+	ValueSet readValueSet(IIdType id, RequestDetails requestDetails) {
+		return (ValueSet) daoRegistry.getResourceDao("ValueSet").read(id, requestDetails);
 	}
 }

@@ -1,5 +1,10 @@
 package org.adhdkb.terminology;
 
+import ca.uhn.fhir.context.support.ConceptValidationOptions;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.context.support.IValidationSupport.CodeValidationResult;
+import ca.uhn.fhir.context.support.ValidationSupportContext;
+import ca.uhn.fhir.context.support.ValueSetExpansionOptions;
 import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
@@ -7,7 +12,9 @@ import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import jakarta.servlet.http.HttpServletRequest;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CodeSystem.ConceptDefinitionComponent;
 import org.hl7.fhir.r4.model.CodeSystem.ConceptDefinitionDesignationComponent;
@@ -25,20 +32,26 @@ import org.hl7.fhir.r4.model.ValueSet.ValueSetExpansionComponent;
 import org.hl7.fhir.r4.model.ValueSet.ValueSetExpansionContainsComponent;
 
 import java.util.ArrayList;
+import java.util.Date;
+import java.util.UUID;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
 /**
- * {@code ValueSet/$expand} and {@code ValueSet/$validate-code}. Both hand the work to HAPI's
- * {@link ValueSetOperationProvider}; this class replaces HAPI's bindings only to add what HAPI lacks:
+ * {@code ValueSet/$expand} and {@code ValueSet/$validate-code}. Both hand the work to HAPI: its
+ * {@link ValueSetOperationProvider} for stored value sets, its in-memory terminology service for requests that bring
+ * their own resources ({@code tx-resource}, an inline {@code valueSet}). This class replaces HAPI's bindings only to add
+ * what HAPI lacks:
  * <ul>
  * <li>{@code $expand}: {@code activeOnly}, {@code includeDesignations}, {@code excludeNested}, {@code displayLanguage} for
- * expansions HAPI makes in memory; {@code filter},
- * {@code count} and {@code offset} applied here, because without Hibernate Search HAPI ignores {@code filter} for any
- * value set not yet pre-expanded by its scheduler (so right after start-up or an update), and paging must come after
- * the filters HAPI does not apply; expansions larger than the configured maximum refused as too costly.</li>
- * <li>{@code $validate-code}: an unknown value set is a 404 with an OperationOutcome, not {@code result=false}.</li>
+ * expansions HAPI makes in memory, {@code tx-resource}; {@code filter}, {@code count} and {@code offset} applied here,
+ * because without Hibernate Search HAPI ignores {@code filter} for any value set not yet pre-expanded by its scheduler
+ * (so right after start-up or an update), and paging must come after the filters HAPI does not apply; expansions
+ * larger than the configured maximum refused as too costly; the code systems used listed as {@code used-codesystem}.</li>
+ * <li>{@code $validate-code}: an unknown value set is a 404 with an OperationOutcome, not {@code result=false};
+ * {@code tx-resource} and an inline {@code valueSet}.</li>
  * </ul>
  */
 public class ValueSetOperations {
@@ -46,18 +59,22 @@ public class ValueSetOperations {
 	/** Expansion parameters this server honours; TerminologyCapabilities lists the same. */
 	static final List<String> EXPANSION_PARAMETERS = List.of(
 			"url", "valueSet", "valueSetVersion", "filter", "count", "offset", "activeOnly", "includeDesignations",
-			"displayLanguage", "includeHierarchy", "excludeNested");
+			"displayLanguage", "includeHierarchy", "excludeNested", "tx-resource");
 
-	private static final Set<String> ECHOED_PARAMETERS =
-			Set.of("filter", "count", "offset", "activeOnly", "includeDesignations", "displayLanguage", "excludeNested");
+	private static final Set<String> ECHOED_PARAMETERS = Set.of(
+			"filter", "count", "offset", "activeOnly", "includeDesignations", "displayLanguage", "excludeNested",
+			"used-codesystem");
 
 	private final ValueSetOperationProvider hapi;
 	private final TerminologyLookups lookups;
+	private final TxResources txResourceSupport;
 	private final int maxExpansionSize;
 
-	ValueSetOperations(ValueSetOperationProvider hapi, TerminologyLookups lookups, int maxExpansionSize) {
+	ValueSetOperations(ValueSetOperationProvider hapi, TerminologyLookups lookups, TxResources txResourceSupport,
+			int maxExpansionSize) {
 		this.hapi = hapi;
 		this.lookups = lookups;
+		this.txResourceSupport = txResourceSupport;
 		this.maxExpansionSize = maxExpansionSize;
 	}
 
@@ -78,6 +95,7 @@ public class ValueSetOperations {
 			@OperationParam(name = "activeOnly", min = 0, max = 1) BooleanType activeOnly,
 			@OperationParam(name = "includeDesignations", min = 0, max = 1) BooleanType includeDesignations,
 			@OperationParam(name = "excludeNested", min = 0, max = 1) BooleanType excludeNested,
+			@OperationParam(name = "tx-resource", min = 0, max = OperationParam.MAX_UNLIMITED) List<IBaseResource> txResources,
 			RequestDetails requestDetails) {
 		int first = nonNegative("offset", offset, 0);
 		int pageSize = nonNegative("count", count, Integer.MAX_VALUE);
@@ -85,24 +103,42 @@ public class ValueSetOperations {
 			throw new InvalidRequestException("$expand needs a value set: an id, a url or a valueSet parameter");
 		}
 
-		// The whole expansion, unfiltered and unpaged; HAPI refuses one above the maximum as too costly. HAPI may hand
-		// out a cached expansion, so the changes below are made to a copy.
-		ValueSet expanded = ((ValueSet) hapi.expand(servletRequest, id, valueSet, url, valueSetVersion, null, context,
-				contextDirection, new IntegerType(0), new IntegerType(maxExpansionSize), displayLanguage,
-				includeHierarchy, requestDetails)).copy();
+		ValueSet expanded;
+		IValidationSupport support;
+		if (TxResources.present(txResources) || valueSet != null) {
+			support = txResourceSupport.chain(txResources == null ? List.of() : txResources);
+			ValueSet source = valueSet != null ? valueSet : resolve(support, id, url, valueSetVersion, requestDetails);
+			RegexFilterGuard.check(source, support);
+			expanded = expandInMemory(support, source, includeHierarchy, displayLanguage);
+		} else {
+			support = lookups.validationSupport();
+			RegexFilterGuard.check(storedValueSet(id, url, valueSetVersion, requestDetails), support);
+			// The whole expansion, unfiltered and unpaged; HAPI refuses one above the maximum as too costly. HAPI may
+			// hand out a cached expansion, so the changes below are made to a copy.
+			expanded = ((ValueSet) hapi.expand(servletRequest, id, null, url, valueSetVersion, null, context,
+					contextDirection, new IntegerType(0), new IntegerType(maxExpansionSize), displayLanguage,
+					includeHierarchy, requestDetails)).copy();
+		}
 		ValueSetExpansionComponent expansion = expanded.getExpansion();
-		if (expansion.getTotal() > maxExpansionSize) {
-			throw new TooCostlyException("The expansion of " + expanded.getUrl() + " has " + expansion.getTotal()
-					+ " codes, more than this server's maximum of " + maxExpansionSize);
+		if (expansion.getTotal() > maxExpansionSize || expansion.getContains().size() > maxExpansionSize) {
+			throw new TooCostlyException("The expansion of " + expanded.getUrl() + " has more than this server's "
+					+ "maximum of " + maxExpansionSize + " codes");
 		}
 
 		List<ValueSetExpansionContainsComponent> contains = isTrue(excludeNested)
 				? flatten(expansion.getContains())
 				: expansion.getContains();
+		ConceptCache concepts = new ConceptCache(support);
 		List<ValueSetExpansionContainsComponent> selected = select(
 				contains, filter == null ? null : filter.getValue(), isTrue(activeOnly), includeDesignations,
-				displayLanguage == null ? null : displayLanguage.getValue(), lookups.new ConceptCache());
+				displayLanguage == null ? null : displayLanguage.getValue(), concepts);
 
+		if (!expansion.hasIdentifier()) {
+			expansion.setIdentifier("urn:uuid:" + UUID.randomUUID());
+		}
+		if (!expansion.hasTimestamp()) {
+			expansion.setTimestamp(new Date());
+		}
 		expansion.setTotal(selected.size());
 		expansion.setOffset(first);
 		expansion.setContains(selected.stream().skip(first).limit(pageSize).toList());
@@ -114,6 +150,9 @@ public class ValueSetOperations {
 		echo(expansion, "includeDesignations", includeDesignations);
 		echo(expansion, "displayLanguage", displayLanguage);
 		echo(expansion, "excludeNested", excludeNested);
+		for (String system : usedCodeSystems(selected, concepts)) {
+			expansion.addParameter().setName("used-codesystem").setValue(new UriType(system));
+		}
 		return expanded;
 	}
 
@@ -125,6 +164,7 @@ public class ValueSetOperations {
 			HttpServletRequest servletRequest,
 			@IdParam(optional = true) IdType id,
 			@OperationParam(name = "url", min = 0, max = 1) UriType url,
+			@OperationParam(name = "valueSet", min = 0, max = 1) ValueSet valueSet,
 			@OperationParam(name = "valueSetVersion", min = 0, max = 1) StringType valueSetVersion,
 			@OperationParam(name = "code", min = 0, max = 1) CodeType code,
 			@OperationParam(name = "system", min = 0, max = 1) UriType system,
@@ -132,16 +172,122 @@ public class ValueSetOperations {
 			@OperationParam(name = "display", min = 0, max = 1) StringType display,
 			@OperationParam(name = "coding", min = 0, max = 1) Coding coding,
 			@OperationParam(name = "codeableConcept", min = 0, max = 1) CodeableConcept codeableConcept,
+			@OperationParam(name = "tx-resource", min = 0, max = OperationParam.MAX_UNLIMITED) List<IBaseResource> txResources,
 			RequestDetails requestDetails) {
-		if (id == null && url == null) {
-			throw new InvalidRequestException("$validate-code needs a value set: an id or a url parameter");
+		if (id == null && url == null && valueSet == null) {
+			throw new InvalidRequestException("$validate-code needs a value set: an id, a url or a valueSet parameter");
+		}
+		if (code == null && coding == null && codeableConcept == null) {
+			throw new InvalidRequestException("$validate-code needs code, coding or codeableConcept");
+		}
+		if (TxResources.present(txResources) || valueSet != null) {
+			IValidationSupport support =
+					txResourceSupport.chain(txResources == null ? List.of() : txResources);
+			ValueSet target = valueSet != null ? valueSet : resolve(support, id, url, valueSetVersion, requestDetails);
+			RegexFilterGuard.check(target, support);
+			List<Coding> candidates = coding != null ? List.of(coding)
+					: codeableConcept != null ? codeableConcept.getCoding()
+					: List.of(new Coding(valueOf(system), code.getValue(), valueOf(display)).setVersion(valueOf(systemVersion)));
+			return validateInMemory(support, target, candidates);
 		}
 		if (id == null && !lookups.isKnownValueSet(url.getValue(), valueOf(valueSetVersion))) {
 			throw new ResourceNotFoundException("Unknown value set " + TerminologyLookups.versioned(url.getValue(),
 					valueOf(valueSetVersion)));
 		}
+		RegexFilterGuard.check(storedValueSet(id, url, valueSetVersion, requestDetails), lookups.validationSupport());
 		return (Parameters) hapi.validateCode(servletRequest, id, url, valueSetVersion, code, system, systemVersion,
 				display, coding, codeableConcept, requestDetails);
+	}
+
+	/** The stored value set an operation names, or null (HAPI then answers 404 in its own words). */
+	private ValueSet storedValueSet(IdType id, UriType url, StringType version, RequestDetails requestDetails) {
+		if (id != null) {
+			return lookups.readValueSet(id, requestDetails);
+		}
+		return lookups.validationSupport().fetchValueSet(TerminologyLookups.versioned(url.getValue(), valueOf(version)))
+				instanceof ValueSet found ? found : null;
+	}
+
+	private ValueSet resolve(IValidationSupport support, IdType id, UriType url, StringType version,
+			RequestDetails requestDetails) {
+		if (id != null) {
+			return lookups.readValueSet(id, requestDetails);
+		}
+		String canonical = TerminologyLookups.versioned(url.getValue(), valueOf(version));
+		if (support.fetchValueSet(canonical) instanceof ValueSet found) {
+			return found;
+		}
+		throw new ResourceNotFoundException("Unknown value set " + canonical);
+	}
+
+	private ValueSet expandInMemory(IValidationSupport support, ValueSet source, BooleanType includeHierarchy,
+			CodeType displayLanguage) {
+		ValueSetExpansionOptions options = new ValueSetExpansionOptions().setOffset(0).setCount(maxExpansionSize);
+		options.setIncludeHierarchy(isTrue(includeHierarchy));
+		if (displayLanguage != null) {
+			options.setTheDisplayLanguage(displayLanguage.getValue());
+		}
+		IValidationSupport.ValueSetExpansionOutcome outcome =
+				support.expandValueSet(new ValidationSupportContext(support), options, source);
+		if (outcome == null || outcome.getValueSet() == null) {
+			throw new UnprocessableEntityException("Unable to expand " + describe(source)
+					+ (outcome == null || outcome.getError() == null ? "" : ": " + outcome.getError()));
+		}
+		ValueSet expanded = source.copy();
+		expanded.setExpansion(((ValueSet) outcome.getValueSet()).getExpansion().copy());
+		return expanded;
+	}
+
+	private static Parameters validateInMemory(IValidationSupport support, ValueSet valueSet, List<Coding> candidates) {
+		ValidationSupportContext context = new ValidationSupportContext(support);
+		CodeValidationResult last = null;
+		for (Coding candidate : candidates) {
+			ConceptValidationOptions options = new ConceptValidationOptions()
+					.setInferSystem(!candidate.hasSystem())
+					.setValidateDisplay(candidate.hasDisplay());
+			CodeValidationResult result = support.validateCodeInValueSet(
+					context, options, candidate.getSystem(), candidate.getCode(), candidate.getDisplay(), valueSet);
+			if (result != null && result.isOk()) {
+				return positiveAnswer(support, candidate, result);
+			}
+			last = result != null ? result : last;
+		}
+		if (last != null) {
+			Parameters parameters = (Parameters) last.toParameters(support.getFhirContext());
+			parameters.getParameter().removeIf(parameter -> parameter.getName().equals("result"));
+			parameters.getParameter().add(0, new Parameters.ParametersParameterComponent()
+					.setName("result").setValue(new BooleanType(false)));
+			return parameters;
+		}
+		Parameters parameters = new Parameters();
+		parameters.addParameter().setName("result").setValue(new BooleanType(false));
+		parameters.addParameter().setName("message")
+				.setValue(new StringType("The code is not in the value set " + describe(valueSet)));
+		return parameters;
+	}
+
+	/**
+	 * A positive answer as FHIR describes it: result, and the code, system, version and display that were found (HAPI's
+	 * in-memory result lacks some of them).
+	 */
+	static Parameters positiveAnswer(IValidationSupport support, Coding candidate, CodeValidationResult result) {
+		Parameters parameters = (Parameters) result.toParameters(support.getFhirContext());
+		String system = result.getCodeSystemName() != null ? result.getCodeSystemName() : candidate.getSystem();
+		if (!parameters.hasParameter("code") && (result.getCode() != null || candidate.hasCode())) {
+			parameters.addParameter().setName("code")
+					.setValue(new CodeType(result.getCode() != null ? result.getCode() : candidate.getCode()));
+		}
+		if (!parameters.hasParameter("system") && system != null) {
+			parameters.addParameter().setName("system").setValue(new UriType(system));
+		}
+		String version = result.getCodeSystemVersion() != null ? result.getCodeSystemVersion() : candidate.getVersion();
+		if (version == null && system != null && support.fetchCodeSystem(system) instanceof org.hl7.fhir.r4.model.CodeSystem codeSystem) {
+			version = codeSystem.getVersion();
+		}
+		if (!parameters.hasParameter("version") && version != null) {
+			parameters.addParameter().setName("version").setValue(new StringType(version));
+		}
+		return parameters;
 	}
 
 	/**
@@ -154,14 +300,15 @@ public class ValueSetOperations {
 			boolean activeOnly,
 			BooleanType includeDesignations,
 			String displayLanguage,
-			TerminologyLookups.ConceptCache concepts) {
+			ConceptCache concepts) {
 		List<ValueSetExpansionContainsComponent> selected = new ArrayList<>();
 		for (ValueSetExpansionContainsComponent entry : contains) {
-			ConceptDefinitionComponent concept = entry.hasSystem() && entry.hasCode() && concepts.get(entry.getSystem()) != null
-					? concepts.get(entry.getSystem()).find(entry.getCode())
-					: null;
+			ConceptDefinitionComponent concept = conceptOf(entry, concepts);
 			if (concept != null && CodeSystemConcepts.isInactive(concept)) {
 				entry.setInactive(true);
+			}
+			if (concept != null && CodeSystemConcepts.isNotSelectable(concept)) {
+				entry.setAbstract(true);
 			}
 			entry.setContains(
 					select(entry.getContains(), filter, activeOnly, includeDesignations, displayLanguage, concepts));
@@ -190,6 +337,35 @@ public class ValueSetOperations {
 			selected.add(entry);
 		}
 		return selected;
+	}
+
+	private static ConceptDefinitionComponent conceptOf(ValueSetExpansionContainsComponent entry, ConceptCache concepts) {
+		if (!entry.hasSystem() || !entry.hasCode()) {
+			return null;
+		}
+		CodeSystemConcepts codeSystem = concepts.get(TerminologyLookups.versioned(entry.getSystem(), entry.getVersion()));
+		if (codeSystem == null) {
+			codeSystem = concepts.get(entry.getSystem());
+		}
+		return codeSystem == null ? null : codeSystem.find(entry.getCode());
+	}
+
+	/** {@code system|version} of each code system the selected concepts come from, where the version is known. */
+	private static Set<String> usedCodeSystems(List<ValueSetExpansionContainsComponent> selected, ConceptCache concepts) {
+		Set<String> used = new LinkedHashSet<>();
+		for (ValueSetExpansionContainsComponent entry : selected) {
+			if (!entry.hasSystem()) {
+				continue;
+			}
+			String version = entry.getVersion();
+			if (version == null) {
+				CodeSystemConcepts codeSystem = concepts.get(entry.getSystem());
+				version = codeSystem == null ? null : codeSystem.codeSystem().getVersion();
+			}
+			used.add(TerminologyLookups.versioned(entry.getSystem(), version));
+			used.addAll(usedCodeSystems(entry.getContains(), concepts));
+		}
+		return used;
 	}
 
 	/**
@@ -236,6 +412,10 @@ public class ValueSetOperations {
 		return flat;
 	}
 
+	private static String describe(ValueSet valueSet) {
+		return valueSet.hasUrl() ? TerminologyLookups.versioned(valueSet.getUrl(), valueSet.getVersion()) : "(inline value set)";
+	}
+
 	private static void echo(ValueSetExpansionComponent expansion, String name, Type value) {
 		if (value != null && !value.isEmpty()) {
 			expansion.addParameter().setName(name).setValue(value);
@@ -257,6 +437,10 @@ public class ValueSetOperations {
 	}
 
 	static String valueOf(StringType value) {
+		return value == null ? null : value.getValue();
+	}
+
+	static String valueOf(UriType value) {
 		return value == null ? null : value.getValue();
 	}
 }
