@@ -108,11 +108,11 @@ public class ValueSetOperations {
 		if (TxResources.present(txResources) || valueSet != null) {
 			support = txResourceSupport.chain(txResources == null ? List.of() : txResources);
 			ValueSet source = valueSet != null ? valueSet : resolve(support, id, url, valueSetVersion, requestDetails);
-			RegexFilterGuard.check(source, support);
+			ValueSetGuard.check(source, support);
 			expanded = expandInMemory(support, source, includeHierarchy, displayLanguage);
 		} else {
 			support = lookups.validationSupport();
-			RegexFilterGuard.check(storedValueSet(id, url, valueSetVersion, requestDetails), support);
+			ValueSetGuard.check(storedValueSet(id, url, valueSetVersion, requestDetails), support);
 			// The whole expansion, unfiltered and unpaged; HAPI refuses one above the maximum as too costly. HAPI may
 			// hand out a cached expansion, so the changes below are made to a copy.
 			expanded = ((ValueSet) hapi.expand(servletRequest, id, null, url, valueSetVersion, null, context,
@@ -184,7 +184,7 @@ public class ValueSetOperations {
 			IValidationSupport support =
 					txResourceSupport.chain(txResources == null ? List.of() : txResources);
 			ValueSet target = valueSet != null ? valueSet : resolve(support, id, url, valueSetVersion, requestDetails);
-			RegexFilterGuard.check(target, support);
+			ValueSetGuard.check(target, support);
 			List<Coding> candidates = coding != null ? List.of(coding)
 					: codeableConcept != null ? codeableConcept.getCoding()
 					: List.of(new Coding(valueOf(system), code.getValue(), valueOf(display)).setVersion(valueOf(systemVersion)));
@@ -194,7 +194,7 @@ public class ValueSetOperations {
 			throw new ResourceNotFoundException("Unknown value set " + TerminologyLookups.versioned(url.getValue(),
 					valueOf(valueSetVersion)));
 		}
-		RegexFilterGuard.check(storedValueSet(id, url, valueSetVersion, requestDetails), lookups.validationSupport());
+		ValueSetGuard.check(storedValueSet(id, url, valueSetVersion, requestDetails), lookups.validationSupport());
 		return (Parameters) hapi.validateCode(servletRequest, id, url, valueSetVersion, code, system, systemVersion,
 				display, coding, codeableConcept, requestDetails);
 	}

@@ -119,4 +119,22 @@ class TerminologyTxResourceTest extends TerminologyTestBase {
 		assertThat(TerminologyExpandTest.codes(post("ValueSet/$expand", request, Format.JSON).as(ValueSet.class)))
 				.containsExactly("red");
 	}
+
+	@Test
+	void valueSetsThatIncludeThemselvesAre400NotAStackOverflow() {
+		ValueSet first = new ValueSet();
+		first.setUrl("http://example.org/tx/ValueSet/circle-1").setStatus(PublicationStatus.ACTIVE);
+		first.getCompose().addInclude().addValueSet("http://example.org/tx/ValueSet/circle-2");
+		ValueSet second = new ValueSet();
+		second.setUrl("http://example.org/tx/ValueSet/circle-2").setStatus(PublicationStatus.ACTIVE);
+		second.getCompose().addInclude().addValueSet("http://example.org/tx/ValueSet/circle-1");
+		Parameters request = new Parameters();
+		request.addParameter().setName("url").setValue(new UriType(first.getUrl()));
+		request.addParameter().setName("tx-resource").setResource(first);
+		request.addParameter().setName("tx-resource").setResource(second);
+		assertThat(post("ValueSet/$expand", request, Format.JSON).error(400).getDiagnostics()).contains("Cyclic reference");
+
+		request.addParameter().setName("coding").setValue(new Coding(SYSTEM, "red", null));
+		post("ValueSet/$validate-code", request, Format.XML).error(400);
+	}
 }
