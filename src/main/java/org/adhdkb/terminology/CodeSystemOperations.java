@@ -87,8 +87,14 @@ public class CodeSystemOperations {
 					"Unknown code system " + TerminologyLookups.versioned(system, ValueSetOperations.valueOf(version)));
 		}
 		if (TxResources.present(txResources)) {
-			return validateInMemory(answering.validationSupport(), system, ValueSetOperations.valueOf(version), code,
-					display, coding, codeableConcept);
+			List<Coding> candidates = coding != null ? List.of(coding)
+					: codeableConcept != null ? codeableConcept.getCoding()
+					: List.of(new Coding(system, code == null ? null : code.getValue(), valueOf(display))
+							.setVersion(ValueSetOperations.valueOf(version)));
+			ValidationAnswer.Form form = coding != null ? ValidationAnswer.Form.CODING
+					: codeableConcept != null ? ValidationAnswer.Form.CODEABLE_CONCEPT
+					: ValidationAnswer.Form.CODE;
+			return ValidationAnswer.validate(answering.validationSupport(), null, candidates, form, codeableConcept);
 		}
 		// HAPI insists on url even when the coding names its system.
 		UriType codeSystemUrl = id == null && url == null ? new UriType(system) : url;
@@ -201,34 +207,6 @@ public class CodeSystemOperations {
 		return TxResources.present(txResources)
 				? lookups.with(txResourceSupport.chain(txResources))
 				: lookups;
-	}
-
-	private static Parameters validateInMemory(IValidationSupport support, String system, String version, CodeType code,
-			StringType display, Coding coding, CodeableConcept codeableConcept) {
-		List<Coding> candidates = coding != null ? List.of(coding)
-				: codeableConcept != null ? codeableConcept.getCoding()
-				: List.of(new Coding(system, code == null ? null : code.getValue(), valueOf(display)).setVersion(version));
-		ValidationSupportContext context = new ValidationSupportContext(support);
-		IValidationSupport.CodeValidationResult last = null;
-		for (Coding candidate : candidates) {
-			ConceptValidationOptions options = new ConceptValidationOptions().setValidateDisplay(candidate.hasDisplay());
-			String candidateSystem = TerminologyLookups.versioned(
-					candidate.hasSystem() ? candidate.getSystem() : system, candidate.getVersion());
-			IValidationSupport.CodeValidationResult result = support.validateCode(
-					context, options, candidateSystem, candidate.getCode(), candidate.getDisplay(), null);
-			if (result != null && result.isOk()) {
-				return ValueSetOperations.positiveAnswer(support, candidate, result);
-			}
-			last = result != null ? result : last;
-		}
-		Parameters parameters = last != null ? (Parameters) last.toParameters(support.getFhirContext()) : new Parameters();
-		parameters.getParameter().removeIf(parameter -> parameter.getName().equals("result"));
-		parameters.getParameter().add(0, new Parameters.ParametersParameterComponent()
-				.setName("result").setValue(new BooleanType(false)));
-		if (!parameters.hasParameter("message")) {
-			parameters.addParameter().setName("message").setValue(new StringType("Unable to validate the code in " + system));
-		}
-		return parameters;
 	}
 
 	private static String knownCode(CodeSystemConcepts concepts, String code) {

@@ -188,7 +188,10 @@ public class ValueSetOperations {
 			List<Coding> candidates = coding != null ? List.of(coding)
 					: codeableConcept != null ? codeableConcept.getCoding()
 					: List.of(new Coding(valueOf(system), code.getValue(), valueOf(display)).setVersion(valueOf(systemVersion)));
-			return validateInMemory(support, target, candidates);
+			ValidationAnswer.Form form = coding != null ? ValidationAnswer.Form.CODING
+					: codeableConcept != null ? ValidationAnswer.Form.CODEABLE_CONCEPT
+					: ValidationAnswer.Form.CODE;
+			return ValidationAnswer.validate(support, target, candidates, form, codeableConcept);
 		}
 		if (id == null && !lookups.isKnownValueSet(url.getValue(), valueOf(valueSetVersion))) {
 			throw new ResourceNotFoundException("Unknown value set " + TerminologyLookups.versioned(url.getValue(),
@@ -236,58 +239,6 @@ public class ValueSetOperations {
 		ValueSet expanded = source.copy();
 		expanded.setExpansion(((ValueSet) outcome.getValueSet()).getExpansion().copy());
 		return expanded;
-	}
-
-	private static Parameters validateInMemory(IValidationSupport support, ValueSet valueSet, List<Coding> candidates) {
-		ValidationSupportContext context = new ValidationSupportContext(support);
-		CodeValidationResult last = null;
-		for (Coding candidate : candidates) {
-			ConceptValidationOptions options = new ConceptValidationOptions()
-					.setInferSystem(!candidate.hasSystem())
-					.setValidateDisplay(candidate.hasDisplay());
-			CodeValidationResult result = support.validateCodeInValueSet(
-					context, options, candidate.getSystem(), candidate.getCode(), candidate.getDisplay(), valueSet);
-			if (result != null && result.isOk()) {
-				return positiveAnswer(support, candidate, result);
-			}
-			last = result != null ? result : last;
-		}
-		if (last != null) {
-			Parameters parameters = (Parameters) last.toParameters(support.getFhirContext());
-			parameters.getParameter().removeIf(parameter -> parameter.getName().equals("result"));
-			parameters.getParameter().add(0, new Parameters.ParametersParameterComponent()
-					.setName("result").setValue(new BooleanType(false)));
-			return parameters;
-		}
-		Parameters parameters = new Parameters();
-		parameters.addParameter().setName("result").setValue(new BooleanType(false));
-		parameters.addParameter().setName("message")
-				.setValue(new StringType("The code is not in the value set " + describe(valueSet)));
-		return parameters;
-	}
-
-	/**
-	 * A positive answer as FHIR describes it: result, and the code, system, version and display that were found (HAPI's
-	 * in-memory result lacks some of them).
-	 */
-	static Parameters positiveAnswer(IValidationSupport support, Coding candidate, CodeValidationResult result) {
-		Parameters parameters = (Parameters) result.toParameters(support.getFhirContext());
-		String system = result.getCodeSystemName() != null ? result.getCodeSystemName() : candidate.getSystem();
-		if (!parameters.hasParameter("code") && (result.getCode() != null || candidate.hasCode())) {
-			parameters.addParameter().setName("code")
-					.setValue(new CodeType(result.getCode() != null ? result.getCode() : candidate.getCode()));
-		}
-		if (!parameters.hasParameter("system") && system != null) {
-			parameters.addParameter().setName("system").setValue(new UriType(system));
-		}
-		String version = result.getCodeSystemVersion() != null ? result.getCodeSystemVersion() : candidate.getVersion();
-		if (version == null && system != null && support.fetchCodeSystem(system) instanceof org.hl7.fhir.r4.model.CodeSystem codeSystem) {
-			version = codeSystem.getVersion();
-		}
-		if (!parameters.hasParameter("version") && version != null) {
-			parameters.addParameter().setName("version").setValue(new StringType(version));
-		}
-		return parameters;
 	}
 
 	/**
