@@ -70,7 +70,7 @@ final class ValidationAnswer {
 					? support.validateCodeInValueSet(context, options, system, coding.getCode(), coding.getDisplay(), valueSet)
 					: support.validateCode(context, options, system, coding.getCode(), coding.getDisplay(), null);
 			if (result != null && result.isOk()) {
-				return positive(support, coding, result, codeableConcept);
+				return positive(support, withSystem(coding, valueSet), result, codeableConcept);
 			}
 			issues.addAll(whyNot(support, context, valueSet, coding, form, index));
 		}
@@ -99,7 +99,7 @@ final class ValidationAnswer {
 		Parameters answer = new Parameters();
 		answer.addParameter().setName("result").setValue(new BooleanType(true));
 		Coding found = new Coding(
-				result.getCodeSystemName() != null ? result.getCodeSystemName() : coding.getSystem(),
+				coding.getSystem(),
 				result.getCode() != null ? result.getCode() : coding.getCode(),
 				result.getDisplay());
 		found.setVersion(result.getCodeSystemVersion() != null ? result.getCodeSystemVersion() : coding.getVersion());
@@ -115,6 +115,19 @@ final class ValidationAnswer {
 			answer.addParameter().setName("codeableConcept").setValue(codeableConcept);
 		}
 		return answer;
+	}
+
+	/** The coding, with the system of the value set filled in when the request left it out and there is only one. */
+	private static Coding withSystem(Coding coding, ValueSet valueSet) {
+		if (coding.hasSystem() || valueSet == null) {
+			return coding;
+		}
+		List<String> systems = valueSet.getCompose().getInclude().stream()
+				.filter(ValueSet.ConceptSetComponent::hasSystem)
+				.map(ValueSet.ConceptSetComponent::getSystem)
+				.distinct()
+				.toList();
+		return systems.size() == 1 ? coding.copy().setSystem(systems.get(0)) : coding;
 	}
 
 	private static void echoCoding(Parameters answer, IValidationSupport support, Coding coding) {
@@ -143,9 +156,16 @@ final class ValidationAnswer {
 			issues.add(issue("code-invalid", form == Form.CODEABLE_CONCEPT ? "this-code-not-in-vs" : "not-in-vs", text,
 					expression));
 		}
-		if (!coding.hasSystem()) {
-			return issues;
+		if (coding.hasSystem()) {
+			// For a codeableConcept the problem of the code itself comes before its absence from the value set.
+			issues.addAll(form == Form.CODEABLE_CONCEPT ? 0 : issues.size(), codeSystemIssues(support, context, coding, expression));
 		}
+		return issues;
+	}
+
+	private static List<OperationOutcomeIssueComponent> codeSystemIssues(IValidationSupport support,
+			ValidationSupportContext context, Coding coding, String expression) {
+		List<OperationOutcomeIssueComponent> issues = new ArrayList<>();
 		String system = TerminologyLookups.versioned(coding.getSystem(), coding.getVersion());
 		if (support.fetchCodeSystem(system) == null
 				&& !support.isCodeSystemSupported(context, coding.getSystem())) {
