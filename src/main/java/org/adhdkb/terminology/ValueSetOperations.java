@@ -236,7 +236,15 @@ public class ValueSetOperations {
 			throw new UnprocessableEntityException("Unable to expand " + describe(source)
 					+ (outcome == null || outcome.getError() == null ? "" : ": " + outcome.getError()));
 		}
-		ValueSet expanded = source.copy();
+		// The identity of the value set and its expansion, as terminology servers answer; not its definition.
+		ValueSet expanded = new ValueSet();
+		expanded.setIdElement(source.getIdElement().copy());
+		expanded.setLanguage(source.getLanguage());
+		expanded.setUrl(source.getUrl()).setVersion(source.getVersion()).setName(source.getName())
+				.setTitle(source.getTitle()).setStatus(source.getStatus());
+		if (source.hasExperimental()) {
+			expanded.setExperimental(source.getExperimental());
+		}
 		expanded.setExpansion(((ValueSet) outcome.getValueSet()).getExpansion().copy());
 		return expanded;
 	}
