@@ -140,7 +140,7 @@ public class ValueSetOperations {
 			expansion.setTimestamp(new Date());
 		}
 		expansion.setTotal(selected.size());
-		expansion.setOffset(first);
+		expansion.setOffsetElement(offset == null ? null : new IntegerType(first));
 		expansion.setContains(selected.stream().skip(first).limit(pageSize).toList());
 		expansion.getParameter().removeIf(parameter -> ECHOED_PARAMETERS.contains(parameter.getName()));
 		echo(expansion, "filter", filter);
