@@ -24,7 +24,8 @@ import java.util.regex.PatternSyntaxException;
  * <li>a {@code regex} filter with nested quantifiers, such as {@code (a+)+}: HAPI evaluates it with java.util.regex
  * against every code without a time limit; it backtracks exponentially on a code like {@code aaaa…X}, and the request
  * thread burns a CPU long after the client has given up;</li>
- * <li>a {@code regex} filter that does not compile.</li>
+ * <li>a {@code regex} filter that does not compile, and a filter without property, op or value: HAPI ignores such a
+ * filter and expands as if it were absent, which answers a question the client did not ask.</li>
  * </ul>
  */
 final class ValueSetGuard {
@@ -56,7 +57,11 @@ final class ValueSetGuard {
 		sets.addAll(valueSet.getCompose().getExclude());
 		for (ConceptSetComponent set : sets) {
 			for (ConceptSetFilterComponent filter : set.getFilter()) {
-				if (filter.getOp() == FilterOperator.REGEX && filter.hasValue()) {
+				if (!filter.hasProperty() || filter.getOp() == null || filter.getValue() == null || filter.getValue().isBlank()) {
+					throw new InvalidRequestException("The value set " + (canonical == null ? "(inline)" : canonical)
+							+ " has a filter without property, op or value" + (set.hasSystem() ? " on " + set.getSystem() : ""));
+				}
+				if (filter.getOp() == FilterOperator.REGEX) {
 					checkRegex(filter.getValue());
 				}
 			}
