@@ -66,10 +66,16 @@ public class FhirServerConfig {
 		// Content is read-mostly and small: indexing missing fields costs write time and buys nothing here.
 		settings.setIndexMissingFields(StorageSettings.IndexEnabledEnum.DISABLED);
 		settings.setPreExpandValueSets(true);
+		// Stored terminology resources come before the FHIR core definitions when HAPI resolves a canonical URL. The
+		// core definitions hold a SNOMED CT CodeSystem stub (content not-present) at http://snomed.info/sct; it would
+		// otherwise hide our snomed-ct-fragment, and $lookup and $validate-code would find no SNOMED CT code.
+		settings.setAllowDatabaseValidationOverride(true);
 		settings.setEnableTaskPreExpandValueSets(true);
 		settings.setDefaultTotalMode(null);
 		settings.setFetchSizeDefaultMaximum(properties.getMaxPageSize());
 		settings.setMaximumExpansionSize(properties.getTerminology().getMaxExpansionSize());
+		// HAPI silently cuts $expand's count to this (default 1000); the configured maximum is the only limit we want.
+		settings.setPreExpandValueSetsMaxCount(properties.getTerminology().getMaxExpansionSize());
 		settings.setAllowMultipleDelete(false);
 		return settings;
 	}

@@ -1,0 +1,103 @@
+package org.adhdkb.terminology;
+
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import org.hl7.fhir.r4.model.CanonicalType;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.ValueSet;
+import org.hl7.fhir.r4.model.ValueSet.ConceptSetComponent;
+import org.hl7.fhir.r4.model.ValueSet.ConceptSetFilterComponent;
+import org.hl7.fhir.r4.model.ValueSet.FilterOperator;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Refuses, before HAPI expands or validates against it, a value set that would make HAPI fail badly:
+ * <ul>
+ * <li>one that includes or excludes itself, directly or through other value sets: HAPI's in-memory expansion recurses
+ * until the stack overflows (HTTP 500);</li>
+ * <li>a {@code regex} filter with nested quantifiers, such as {@code (a+)+}: HAPI evaluates it with java.util.regex
+ * against every code without a time limit; it backtracks exponentially on a code like {@code aaaa…X}, and the request
+ * thread burns a CPU long after the client has given up;</li>
+ * <li>a {@code regex} filter that does not compile, and a filter without property, op or value: HAPI ignores such a
+ * filter and expands as if it were absent, which answers a question the client did not ask.</li>
+ * </ul>
+ */
+final class ValueSetGuard {
+
+	/** A group that contains a quantifier and is itself quantified: (a+)+, (a*)*, ((ab)+){2,}, ... */
+	private static final Pattern NESTED_QUANTIFIER =
+			Pattern.compile("\\((?:[^()\\\\]|\\\\.)*(?:[*+]|\\{\\d+,\\d*\\})(?:[^()\\\\]|\\\\.)*\\)(?:[*+]|\\{\\d+,\\d*\\})");
+
+	private ValueSetGuard() {}
+
+	/** Checks the value set and every value set it includes or excludes. */
+	static void check(ValueSet valueSet, IValidationSupport validationSupport) {
+		if (valueSet != null) {
+			check(valueSet, validationSupport, new ArrayList<>());
+		}
+	}
+
+	private static void check(ValueSet valueSet, IValidationSupport validationSupport, List<String> path) {
+		String canonical = valueSet.hasUrl() ? TerminologyLookups.versioned(valueSet.getUrl(), valueSet.getVersion()) : null;
+		if (canonical != null && path.contains(canonical)) {
+			List<String> cycle = new ArrayList<>(path.subList(path.indexOf(canonical), path.size()));
+			cycle.add(canonical);
+			throw circular(cycle);
+		}
+		if (canonical != null) {
+			path.add(canonical);
+		}
+		List<ConceptSetComponent> sets = new ArrayList<>(valueSet.getCompose().getInclude());
+		sets.addAll(valueSet.getCompose().getExclude());
+		for (ConceptSetComponent set : sets) {
+			for (ConceptSetFilterComponent filter : set.getFilter()) {
+				if (!filter.hasProperty() || filter.getOp() == null || filter.getValue() == null || filter.getValue().isBlank()) {
+					throw new InvalidRequestException("The value set " + (canonical == null ? "(inline)" : canonical)
+							+ " has a filter without property, op or value" + (set.hasSystem() ? " on " + set.getSystem() : ""));
+				}
+				if (filter.getOp() == FilterOperator.REGEX) {
+					checkRegex(filter.getValue());
+				}
+			}
+			for (CanonicalType included : set.getValueSet()) {
+				if (validationSupport.fetchValueSet(included.getValue()) instanceof ValueSet other) {
+					check(other, validationSupport, path);
+				}
+			}
+		}
+		if (canonical != null) {
+			path.remove(path.size() - 1);
+		}
+	}
+
+	private static InvalidRequestException circular(List<String> cycle) {
+		String message = "Cyclic reference detected: the value set " + cycle.get(0) + " includes itself via " + cycle;
+		OperationOutcome outcome = new OperationOutcome();
+		outcome.addIssue()
+				.setSeverity(OperationOutcome.IssueSeverity.ERROR)
+				.setCode(OperationOutcome.IssueType.PROCESSING)
+				.setDetails(new CodeableConcept(
+						new Coding("http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "vs-invalid", null)).setText(message))
+				.setDiagnostics(message);
+		return new InvalidRequestException(message, outcome);
+	}
+
+	static void checkRegex(String regex) {
+		try {
+			Pattern.compile(regex);
+		} catch (PatternSyntaxException e) {
+			throw new InvalidRequestException("The regex filter '" + regex + "' is not a valid regular expression: "
+					+ e.getDescription());
+		}
+		if (NESTED_QUANTIFIER.matcher(regex).find()) {
+			throw new TooCostlyException("The regex filter '" + regex + "' nests quantifiers; evaluating it can take "
+					+ "exponential time, so this server does not run it");
+		}
+	}
+}
