@@ -30,7 +30,7 @@ public class ResponseCacheFilter extends OncePerRequestFilter {
 
 	static final String HEADER = "X-Adhdkb-Cache";
 	private static final List<String> REPLAYED_HEADERS =
-			List.of("Content-Type", "ETag", "Last-Modified", "Content-Location", "X-Request-ID");
+			List.of("Content-Type", "Content-Encoding", "Vary", "ETag", "Last-Modified", "Content-Location");
 
 	private record CachedResponse(byte[] body, Map<String, String> headers) {}
 
@@ -91,6 +91,8 @@ public class ResponseCacheFilter extends OncePerRequestFilter {
 	private static String key(HttpServletRequest request) {
 		return request.getRequestURI() + '?' + request.getQueryString()
 				+ "|accept=" + request.getHeader("Accept")
+				// HAPI compresses for clients that accept gzip: the bytes differ by encoding
+				+ "|encoding=" + request.getHeader("Accept-Encoding")
 				+ "|prefer=" + request.getHeader("Prefer")
 				+ "|host=" + request.getHeader("Host")
 				+ "|forwarded=" + request.getHeader("X-Forwarded-Host") + request.getHeader("X-Forwarded-Proto");

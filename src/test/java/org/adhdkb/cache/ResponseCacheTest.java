@@ -59,6 +59,22 @@ class ResponseCacheTest extends ServerTestBase {
 	}
 
 	@Test
+	void compressedAndPlainResponsesAreCachedApart() {
+		HttpResponse<String> plain = get(READ);
+		get(READ, "Accept-Encoding", "gzip");
+		HttpResponse<String> gzipped = get(READ, "Accept-Encoding", "gzip");
+		assertThat(gzipped.headers().firstValue("Content-Encoding")).hasValue("gzip");
+		HttpResponse<String> plainAgain = get(READ);
+		assertThat(plainAgain.headers().firstValue("Content-Encoding")).isEmpty();
+		assertThat(plainAgain.body()).isEqualTo(plain.body());
+		// the HAPI client (which accepts gzip) parses what the cache replays
+		assertThat(client().read().resource(ValueSet.class).withId("atomoxetine-products").execute().getUrl())
+				.isEqualTo("http://adhdkb.org/fhir/ValueSet/atomoxetine-products");
+		assertThat(client().read().resource(ValueSet.class).withId("atomoxetine-products").execute().getUrl())
+				.isEqualTo("http://adhdkb.org/fhir/ValueSet/atomoxetine-products");
+	}
+
+	@Test
 	void pagedSearchesAndErrorsAreNotKept() {
 		String paged = "/fhir/ValueSet?_count=1";
 		get(paged);
