@@ -82,15 +82,15 @@ public class CodeSystemOperations {
 					"$validate-code needs a code system: an id, a url, or a system in coding or codeableConcept");
 		}
 		TerminologyLookups answering = lookupsFor(txResources);
-		if (id == null && !answering.isKnownCodeSystem(system, ValueSetOperations.valueOf(version))) {
+		if (id == null && !answering.isKnownCodeSystem(system, valueOf(version))) {
 			throw new ResourceNotFoundException(
-					"Unknown code system " + TerminologyLookups.versioned(system, ValueSetOperations.valueOf(version)));
+					"Unknown code system " + TerminologyLookups.versioned(system, valueOf(version)));
 		}
 		if (TxResources.present(txResources)) {
 			List<Coding> candidates = coding != null ? List.of(coding)
 					: codeableConcept != null ? codeableConcept.getCoding()
 					: List.of(new Coding(system, code == null ? null : code.getValue(), valueOf(display))
-							.setVersion(ValueSetOperations.valueOf(version)));
+							.setVersion(valueOf(version)));
 			ValidationAnswer.Form form = coding != null ? ValidationAnswer.Form.CODING
 					: codeableConcept != null ? ValidationAnswer.Form.CODEABLE_CONCEPT
 					: ValidationAnswer.Form.CODE;

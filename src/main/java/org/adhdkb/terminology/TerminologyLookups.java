@@ -4,14 +4,14 @@ import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.context.support.ValidationSupportContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.param.UriParam;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
-import ca.uhn.fhir.rest.api.server.RequestDetails;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.ValueSet;
-
 
 /**
  * Finds the terminology resources an operation names, through HAPI's validation support chain (stored resources, the
@@ -62,7 +62,7 @@ class TerminologyLookups {
 	boolean isKnownConceptMap(String url, String version) {
 		SearchParameterMap search = SearchParameterMap.newSynchronous("url", new UriParam(url));
 		if (version != null && !version.isBlank()) {
-			search.add("version", new ca.uhn.fhir.rest.param.TokenParam(version));
+			search.add("version", new TokenParam(version));
 		}
 		return !daoRegistry.getResourceDao("ConceptMap").search(search, new SystemRequestDetails()).isEmpty();
 	}
