@@ -2,6 +2,7 @@
 """Where start-up time goes: reads Spring's /actuator/startup (server started with -Dadhdkb.startup-trace=true)
 and prints the slowest bean instantiations by their own time (children subtracted)."""
 import json
+import re
 import sys
 import urllib.request
 from datetime import datetime
@@ -10,8 +11,12 @@ url = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8080/actuator/star
 events = json.load(urllib.request.urlopen(urllib.request.Request(url, method="GET")))["timeline"]["events"]
 
 
-def seconds(duration):  # ISO-8601 "PT1.234S"
-    return float(duration[2:-1]) if duration.startswith("PT") and duration.endswith("S") else 0.0
+def seconds(duration):  # ISO-8601 "PT1.234S", "PT1M11.25S", "PT0.5S"
+    m = re.fullmatch(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?", duration)
+    if not m:
+        return 0.0
+    h, mins, secs = m.groups()
+    return int(h or 0) * 3600 + int(mins or 0) * 60 + float(secs or 0)
 
 
 by_id = {e["startupStep"]["id"]: e for e in events}

@@ -10,6 +10,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import org.adhdkb.cache.ChangeCounter;
 import org.adhdkb.server.AdhdkbProperties;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
@@ -29,7 +30,8 @@ import java.util.TreeMap;
  * Loads {@code fhir-resources/} into the database at start-up, before the web server accepts requests, so that no
  * client ever sees a server without its content.
  *
- * <p>Loading is idempotent: a file whose resource is already stored with identical content is neither validated
+ * <p>Loading is idempotent. When the database records that this very package was loaded and nothing has been written
+ * since ({@link ContentState}), nothing is read or compared at all. Otherwise a file whose resource is already stored with identical content is neither validated
  * again nor written, so a restart with unchanged content writes nothing. A file the build already validated (see
  * {@link ContentCheckCommand}) is written without being validated again. Changed and new files are validated first and
  * written only if all of them are valid, in one transaction (SearchParameters in one just before it). Invalid content
@@ -50,6 +52,8 @@ public class ContentLoader implements SmartLifecycle {
 	private final ISearchParamRegistry searchParamRegistry;
 	private final Batch2JobRegisterer batch2JobRegisterer;
 	private final DefaultProfileValidationSupport coreDefinitions;
+	private final ContentState state;
+	private final ChangeCounter changeCounter;
 	private volatile boolean running;
 	private volatile LoadReport lastReport;
 
@@ -60,7 +64,11 @@ public class ContentLoader implements SmartLifecycle {
 			AdhdkbProperties properties,
 			ISearchParamRegistry searchParamRegistry,
 			Batch2JobRegisterer batch2JobRegisterer,
-			DefaultProfileValidationSupport coreDefinitions) {
+			DefaultProfileValidationSupport coreDefinitions,
+			ContentState state,
+			ChangeCounter changeCounter) {
+		this.state = state;
+		this.changeCounter = changeCounter;
 		this.fhirContext = fhirContext;
 		this.coreDefinitions = coreDefinitions;
 		this.batch2JobRegisterer = batch2JobRegisterer;
@@ -96,6 +104,17 @@ public class ContentLoader implements SmartLifecycle {
 				contentPackage.manifest() == null ? "?" : contentPackage.manifest().path("name").asText(),
 				contentPackage.version(), contentPackage.location(), contentPackage.files().size());
 
+		String packageHash = contentPackage.hash(ContentChecker.RULES);
+		long changesBefore = changeCounter.current();
+		if (state.isLoaded(packageHash, changesBefore)) {
+			Map<String, Integer> unchanged = new TreeMap<>();
+			contentPackage.files().forEach(file -> unchanged.merge(file.folder(), 1, Integer::sum));
+			LoadReport report = new LoadReport(Map.of(), unchanged, System.currentTimeMillis() - started);
+			log.info("Content loaded in {} ms: this package was loaded before and nothing was written since, {} files "
+					+ "unchanged", report.millis(), contentPackage.files().size());
+			return report;
+		}
+
 		IParser parser = fhirContext.newJsonParser();
 		Map<String, String> storedFingerprints = new TreeMap<>();
 		for (ContentFile file : contentPackage.files()) {
@@ -114,6 +133,7 @@ public class ContentLoader implements SmartLifecycle {
 			return !contentPackage.validatedByBuild(file);
 		});
 		if (!result.ok()) {
+			state.forget();
 			throw new InvalidContentException(result.problems());
 		}
 
@@ -147,6 +167,16 @@ public class ContentLoader implements SmartLifecycle {
 		}
 		if (transaction.hasEntry()) {
 			systemDao.transaction(new SystemRequestDetails(), transaction);
+		}
+
+		// Each written resource moves the counter once; any other move means someone else wrote meanwhile, and the
+		// stored resources may then differ from the files: record nothing, so that the next load compares them.
+		long changesAfter = changeCounter.current();
+		int totalWritten = written.values().stream().mapToInt(Integer::intValue).sum();
+		if (changesAfter == changesBefore + totalWritten) {
+			state.recordLoaded(packageHash, changesAfter);
+		} else {
+			state.forget();
 		}
 
 		LoadReport report = new LoadReport(written, unchanged, System.currentTimeMillis() - started);

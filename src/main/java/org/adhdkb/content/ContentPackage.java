@@ -11,8 +11,11 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -31,6 +34,25 @@ public record ContentPackage(String location, JsonNode manifest, List<ContentFil
 	/** Whether the build already validated exactly this file under the current rules. */
 	public boolean validatedByBuild(ContentFile file) {
 		return validatedStamps.contains(ContentChecker.validationStamp(file));
+	}
+
+	/**
+	 * One hash of every file's path and content, salted (with the checking rules): equal hashes mean the same package
+	 * checked under the same rules.
+	 */
+	public String hash(String salt) {
+		try {
+			MessageDigest digest = MessageDigest.getInstance("SHA-256");
+			digest.update(salt.getBytes(StandardCharsets.UTF_8));
+			for (ContentFile file : files) {
+				digest.update(file.path().getBytes(StandardCharsets.UTF_8));
+				digest.update((byte) 0);
+				digest.update(file.hash("").getBytes(StandardCharsets.UTF_8));
+			}
+			return HexFormat.of().formatHex(digest.digest());
+		} catch (NoSuchAlgorithmException e) {
+			throw new IllegalStateException("SHA-256 is part of every JRE", e);
+		}
 	}
 
 	/** The canonical base every resource URL of this package starts with, from package.json. */

@@ -1,6 +1,7 @@
 package org.adhdkb.content;
 
 import ca.uhn.fhir.rest.client.api.IGenericClient;
+import org.adhdkb.cache.ChangeCounter;
 import org.adhdkb.testing.ServerTestBase;
 import org.adhdkb.testing.TestServers;
 import org.hl7.fhir.r4.model.ValueSet;
@@ -23,6 +24,12 @@ class ContentLoadingTest extends ServerTestBase {
 	@Autowired
 	ContentLoader loader;
 
+	@Autowired
+	ContentState state;
+
+	@Autowired
+	ChangeCounter changeCounter;
+
 	@Test
 	void everyFileOfThePackageIsServed() {
 		ContentPackage contentPackage = ContentPackage.read("fhir-resources");
@@ -39,6 +46,24 @@ class ContentLoadingTest extends ServerTestBase {
 		assertThat(report.totalWritten()).isZero();
 		assertThat(report.unchanged().values().stream().mapToInt(Integer::intValue).sum())
 				.isEqualTo(ContentPackage.read("fhir-resources").files().size());
+	}
+
+	@Test
+	void aWriteThroughRestIsUndoneByTheNextLoadEvenWhenThePackageIsUnchanged() {
+		ContentPackage shipped = ContentPackage.read("fhir-resources");
+		loader.load(shipped);
+		loader.load(shipped);
+		assertThat(state.isLoaded(shipped.hash(ContentChecker.RULES), changeCounter.current()))
+				.as("an unchanged package loaded twice is recorded as loaded").isTrue();
+
+		ValueSet edited = client().read().resource(ValueSet.class).withId("atomoxetine-products").execute();
+		edited.setTitle("Edited over REST");
+		client().update().resource(edited).execute();
+
+		ContentLoader.LoadReport report = loader.load(shipped);
+		assertThat(report.written()).containsExactly(Map.entry("ValueSet", 1));
+		assertThat(client().read().resource(ValueSet.class).withId("atomoxetine-products").execute().getTitle())
+				.isNotEqualTo("Edited over REST");
 	}
 
 	@Test
