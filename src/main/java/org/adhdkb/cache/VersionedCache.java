@@ -23,7 +23,11 @@ public final class VersionedCache<K, V> {
 	}
 
 	public V get(K key, Function<K, V> compute) {
-		long now = counter.current();
+		return get(key, counter.current(), compute);
+	}
+
+	/** The entry computed at {@code version} (read from the counter before this call), or computes and keeps it. */
+	public V get(K key, long now, Function<K, V> compute) {
 		V cached = getIfCurrent(key, now);
 		if (cached != null) {
 			return cached;

@@ -23,18 +23,20 @@ import java.util.List;
 public class KnowledgeArtifacts {
 
 	private final DaoRegistry daoRegistry;
+	private final ChangeCounter changeCounter;
 	/** Knowledge is read on every $apply and changes rarely; callers must not modify what they get. */
 	private final VersionedCache<String, IBaseResource> cache;
 
 	public KnowledgeArtifacts(DaoRegistry daoRegistry, ChangeCounter changeCounter) {
 		this.daoRegistry = daoRegistry;
+		this.changeCounter = changeCounter;
 		this.cache = new VersionedCache<>(changeCounter, 1_000);
 	}
 
 	/** By id; the returned resource is shared and must not be modified. */
 	public <T extends IBaseResource> T byId(Class<T> type, IdType id, RequestDetails request) {
 		String typeName = type.getSimpleName();
-		return type.cast(cache.get(typeName + "/" + id.getIdPart(),
+		return type.cast(cache.get(typeName + "/" + id.getIdPart(), changeCounter.current(request),
 				key -> daoRegistry.getResourceDao(typeName).read(new IdType(typeName, id.getIdPart()), request)));
 	}
 
@@ -43,7 +45,7 @@ public class KnowledgeArtifacts {
 	 * resource is shared and must not be modified.
 	 */
 	public <T extends IBaseResource> T byCanonical(Class<T> type, String canonical, RequestDetails request) {
-		return type.cast(cache.get(type.getSimpleName() + "|" + canonical, key -> findByCanonical(type, canonical, request)));
+		return type.cast(cache.get(type.getSimpleName() + "|" + canonical, changeCounter.current(request), key -> findByCanonical(type, canonical, request)));
 	}
 
 	/** The MedicationKnowledge whose code matches one of the concept's codings, or null. Shared: do not modify. */
@@ -52,7 +54,8 @@ public class KnowledgeArtifacts {
 			if (!coding.hasSystem() || !coding.hasCode()) {
 				continue;
 			}
-			IBaseResource found = cache.get("MedicationKnowledge?code=" + coding.getSystem() + "|" + coding.getCode(), key -> {
+			IBaseResource found = cache.get("MedicationKnowledge?code=" + coding.getSystem() + "|" + coding.getCode(),
+					changeCounter.current(request), key -> {
 				SearchParameterMap map = SearchParameterMap.newSynchronous()
 						.add("code", new TokenParam(coding.getSystem(), coding.getCode()));
 				List<IBaseResource> matches = daoRegistry.getResourceDao("MedicationKnowledge").search(map, request)

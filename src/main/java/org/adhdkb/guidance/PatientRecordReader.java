@@ -1,6 +1,7 @@
 package org.adhdkb.guidance;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
@@ -27,9 +28,11 @@ import java.util.List;
 public class PatientRecordReader {
 
 	private final DaoRegistry daoRegistry;
+	private final IHapiTransactionService transactions;
 
-	public PatientRecordReader(DaoRegistry daoRegistry) {
+	public PatientRecordReader(DaoRegistry daoRegistry, IHapiTransactionService transactions) {
 		this.daoRegistry = daoRegistry;
+		this.transactions = transactions;
 	}
 
 	public PatientRecord read(String subject, Bundle data, RequestDetails request) {
@@ -37,12 +40,15 @@ public class PatientRecordReader {
 		if (data != null && data.hasEntry()) {
 			return fromBundle(subjectId, data, request);
 		}
-		Patient patient = readPatient(subjectId, request);
-		String reference = "Patient/" + subjectId.getIdPart();
-		List<Observation> observations = search("Observation", reference, request);
-		List<Resource> medications = new ArrayList<>(search("MedicationRequest", reference, request));
-		medications.addAll(search("MedicationStatement", reference, request));
-		return new PatientRecord(patient, observations, medications);
+		// One read-only transaction for the four reads: each DAO call would otherwise open and commit its own.
+		return transactions.withRequest(request).readOnly().execute(() -> {
+			Patient patient = readPatient(subjectId, request);
+			String reference = "Patient/" + subjectId.getIdPart();
+			List<Observation> observations = search("Observation", reference, request);
+			List<Resource> medications = new ArrayList<>(search("MedicationRequest", reference, request));
+			medications.addAll(search("MedicationStatement", reference, request));
+			return new PatientRecord(patient, observations, medications);
+		});
 	}
 
 	private PatientRecord fromBundle(IdType subjectId, Bundle data, RequestDetails request) {
