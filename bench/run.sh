@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-20}
+# The JVM options README gives for running the jar (the heap cap keeps the server under its memory budget).
+JAVA_OPTS=${JAVA_OPTS:--Xmx512m}
 WARMUP=${WARMUP:-5}
 PORT=${PORT:-18080}
 FLOOR_PORT=${FLOOR_PORT:-18090}
@@ -23,7 +25,7 @@ done
 BASE="http://127.0.0.1:$PORT"
 rm -rf "$WORK/db"
 start=$(date +%s.%N)
-java -jar target/adhdkb.jar --server.port=$PORT --adhdkb.data-dir="$WORK/db" >"$WORK/server.log" 2>&1 &
+java $JAVA_OPTS -jar target/adhdkb.jar --server.port=$PORT --adhdkb.data-dir="$WORK/db" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 NGINX_PID=""
 cleanup() { kill $SERVER 2>/dev/null || true; [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true; }
@@ -85,8 +87,8 @@ FLOOR_RPS=""
 {
   echo "# Load benchmark $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1). wrk -t2 -c16, ${WARMUP}s warm-up, ${DURATION}s measured."
-  echo "Start-up to first 200 on /fhir/metadata with content loaded: ${STARTUP%.*}.$(echo "$STARTUP" | cut -d. -f2 | cut -c1-1) s (java -jar, fresh database). RSS after start-up: ${RSS_START} MiB."
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1). wrk -t2 -c16, ${WARMUP}s warm-up, ${DURATION}s measured. Server: java $JAVA_OPTS -jar target/adhdkb.jar."
+  echo "Start-up to first 200 on /fhir/metadata with content loaded: ${STARTUP%.*}.$(echo "$STARTUP" | cut -d. -f2 | cut -c1-1) s (fresh database). RSS after start-up: ${RSS_START} MiB."
   echo
   echo "| endpoint | requests/s | median ms | p99 ms | non-2xx | ratio to floor |"
   echo "|---|---|---|---|---|---|"

@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 CDS=0; RUNS=3
 for arg in "$@"; do case "$arg" in --cds) CDS=1 ;; *) RUNS=$arg ;; esac; done
 PORT=${PORT:-18080}
+# The JVM options README gives for running the jar; C1_ONLY=0 measures the --cds mode without -XX:TieredStopAtLevel=1.
+JAVA_OPTS=${JAVA_OPTS:--Xmx512m}
+C1_ONLY=${C1_ONLY:-1}
+TIER=$([ "$C1_ONLY" = 1 ] && echo "-XX:TieredStopAtLevel=1" || true)
 WORK=bench/work
 mkdir -p "$WORK"
 [ -f target/adhdkb.jar ] || ./mvnw -q -B package -DskipTests
@@ -17,10 +21,10 @@ launch() { # $1 data dir; prints "seconds rss_mib"
   local data=$1 start pid
   start=$(date +%s.%N)
   if [ "$CDS" = 1 ]; then
-    java -XX:SharedArchiveFile="$WORK/app.jsa" -XX:TieredStopAtLevel=1 -jar "$WORK/extracted/adhdkb.jar" \
+    java $JAVA_OPTS -XX:SharedArchiveFile="$WORK/app.jsa" $TIER -jar "$WORK/extracted/adhdkb.jar" \
       --server.port=$PORT --adhdkb.data-dir="$data" >"$WORK/server.log" 2>&1 &
   else
-    java -jar target/adhdkb.jar --server.port=$PORT --adhdkb.data-dir="$data" >"$WORK/server.log" 2>&1 &
+    java $JAVA_OPTS -jar target/adhdkb.jar --server.port=$PORT --adhdkb.data-dir="$data" >"$WORK/server.log" 2>&1 &
   fi
   pid=$!
   until curl -fs -o /dev/null "http://127.0.0.1:$PORT/fhir/metadata"; do
@@ -35,7 +39,8 @@ launch() { # $1 data dir; prints "seconds rss_mib"
   echo "$(echo "$end - $start" | bc) $rss"
 }
 
-if [ "$CDS" = 1 ] && [ ! -f "$WORK/app.jsa" ]; then
+# The extracted jar and its archive are made again whenever the jar is newer (a stale archive is ignored by the JVM).
+if [ "$CDS" = 1 ] && { [ ! -f "$WORK/app.jsa" ] || [ target/adhdkb.jar -nt "$WORK/app.jsa" ]; }; then
   rm -rf "$WORK/extracted"
   java -Djarmode=tools -jar target/adhdkb.jar extract --destination "$WORK/extracted" >/dev/null
   # JDK 17's -XX:ArchiveClassesAtExit crashes on this application; a static archive from a class list works.
@@ -48,7 +53,7 @@ if [ "$CDS" = 1 ] && [ ! -f "$WORK/app.jsa" ]; then
 fi
 
 rm -rf "$WORK/db"
-echo "mode: $([ "$CDS" = 1 ] && echo 'extracted jar + AppCDS + C1' || echo 'java -jar')"
+echo "mode: $([ "$CDS" = 1 ] && echo "extracted jar + AppCDS $TIER" || echo 'java -jar'), JAVA_OPTS=$JAVA_OPTS"
 echo "first start (empty database, content validated and written): $(launch "$WORK/db") (s, RSS MiB)"
 for i in $(seq 1 "$RUNS"); do
   echo "restart $i (content unchanged):                            $(launch "$WORK/db") (s, RSS MiB)"

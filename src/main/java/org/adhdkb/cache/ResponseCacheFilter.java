@@ -36,8 +36,9 @@ public class ResponseCacheFilter extends OncePerRequestFilter {
 
 	private final VersionedCache<String, CachedResponse> cache;
 
-	public ResponseCacheFilter(ChangeCounter counter, int maximumEntries) {
-		this.cache = new VersionedCache<>(counter, maximumEntries);
+	/** Keeps at most {@code maximumBytes} of response bodies (a 74 KB MedicationKnowledge counts 74 KB). */
+	public ResponseCacheFilter(ChangeCounter counter, long maximumBytes) {
+		this.cache = new VersionedCache<>(counter, maximumBytes, response -> response.body().length + 256L);
 	}
 
 	@Override
@@ -109,7 +110,7 @@ public class ResponseCacheFilter extends OncePerRequestFilter {
 		@Bean
 		FilterRegistrationBean<ResponseCacheFilter> responseCache(ChangeCounter counter) {
 			FilterRegistrationBean<ResponseCacheFilter> registration =
-					new FilterRegistrationBean<>(new ResponseCacheFilter(counter, 5_000));
+					new FilterRegistrationBean<>(new ResponseCacheFilter(counter, 64L * 1024 * 1024));
 			registration.addUrlPatterns("/fhir/*");
 			return registration;
 		}

@@ -2,24 +2,38 @@ package org.adhdkb.cache;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * A cache whose entries are served only while the {@link ChangeCounter} still reads the value it read before the
  * entry was computed: an entry can never be newer than its tag claims, and any committed write, through any
  * instance, retires every entry at once.
+ *
+ * <p>Bounded by a total weight (by default each entry weighs 1, so the bound is a number of entries): when a new
+ * entry would exceed it, the cache starts over empty. Content changes rarely and the working set is small, so this
+ * is enough to keep memory bounded without an eviction policy.
  */
 public final class VersionedCache<K, V> {
 
-	private record Entry<V>(long version, V value) {}
+	private record Entry<V>(long version, V value, long weight) {}
 
 	private final ChangeCounter counter;
-	private final int maximumSize;
+	private final long maximumWeight;
+	private final ToLongFunction<V> weigher;
 	private final Map<K, Entry<V>> entries = new ConcurrentHashMap<>();
+	private final AtomicLong weight = new AtomicLong();
 
 	public VersionedCache(ChangeCounter counter, int maximumSize) {
+		this(counter, maximumSize, value -> 1);
+	}
+
+	/** A cache holding at most {@code maximumWeight} in total, each entry weighing what {@code weigher} says. */
+	public VersionedCache(ChangeCounter counter, long maximumWeight, ToLongFunction<V> weigher) {
 		this.counter = counter;
-		this.maximumSize = maximumSize;
+		this.maximumWeight = maximumWeight;
+		this.weigher = weigher;
 	}
 
 	public V get(K key, Function<K, V> compute) {
@@ -48,14 +62,26 @@ public final class VersionedCache<K, V> {
 		return cached != null && cached.version() == version ? cached.value() : null;
 	}
 
-	/** Keeps a value computed after reading {@code version}; null values are not kept. */
+	/** Keeps a value computed after reading {@code version}; null values, and values heavier than the bound, are not kept. */
 	public void put(K key, long version, V value) {
 		if (value == null) {
 			return;
 		}
-		if (entries.size() >= maximumSize) {
-			entries.clear();
+		long entryWeight = weigher.applyAsLong(value);
+		if (entryWeight > maximumWeight) {
+			return;
 		}
-		entries.put(key, new Entry<>(version, value));
+		if (weight.get() + entryWeight > maximumWeight) {
+			clear();
+		}
+		Entry<V> previous = entries.put(key, new Entry<>(version, value, entryWeight));
+		weight.addAndGet(entryWeight - (previous == null ? 0 : previous.weight()));
+	}
+
+	private synchronized void clear() {
+		if (weight.get() > 0) {
+			entries.clear();
+			weight.set(0);
+		}
 	}
 }

@@ -115,6 +115,11 @@ public class FhirServerConfig {
 		return ResourceCountCacheUtil.newResourceCountCache(systemDao);
 	}
 
+	@Bean
+	SchemaStamp schemaStamp(DataSource dataSource, JpaProperties jpaProperties) {
+		return new SchemaStamp(dataSource, String.valueOf(jpaProperties.getProperties().get(AvailableSettings.DIALECT)));
+	}
+
 	@Primary
 	@Bean
 	public LocalContainerEntityManagerFactoryBean entityManagerFactory(
@@ -122,7 +127,8 @@ public class FhirServerConfig {
 			DataSource dataSource,
 			ConfigurableListableBeanFactory beanFactory,
 			FhirContext fhirContext,
-			JpaStorageSettings storageSettings) {
+			JpaStorageSettings storageSettings,
+			SchemaStamp schemaStamp) {
 		LocalContainerEntityManagerFactoryBean factory =
 				HapiEntityManagerFactoryUtil.newEntityManagerFactory(beanFactory, fhirContext, storageSettings);
 		var props = jpaProperties.getProperties();
@@ -133,7 +139,10 @@ public class FhirServerConfig {
 		props.putIfAbsent(
 				AvailableSettings.IMPLICIT_NAMING_STRATEGY,
 				"org.springframework.boot.orm.jpa.hibernate.SpringImplicitNamingStrategy");
-		props.putIfAbsent(AvailableSettings.HBM2DDL_AUTO, "update");
+		// Unless configured: update the schema on a new database or after a HAPI/Hibernate upgrade, else leave it.
+		if (!props.containsKey(AvailableSettings.HBM2DDL_AUTO)) {
+			props.put(AvailableSettings.HBM2DDL_AUTO, schemaStamp.schemaAction());
+		}
 		props.putIfAbsent(AvailableSettings.STATEMENT_BATCH_SIZE, "20");
 		props.putIfAbsent(AvailableSettings.USE_SECOND_LEVEL_CACHE, "false");
 		props.putIfAbsent(AvailableSettings.USE_QUERY_CACHE, "false");
