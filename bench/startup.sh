@@ -13,7 +13,8 @@ PORT=${PORT:-18080}
 JAVA_OPTS=${JAVA_OPTS:--Xmx512m}
 C1_ONLY=${C1_ONLY:-1}
 TIER=$([ "$C1_ONLY" = 1 ] && echo "-XX:TieredStopAtLevel=1" || true)
-WORK=bench/work
+# Absolute: an AppCDS archive only serves the class path it was dumped with, compared as written.
+WORK=$PWD/bench/work
 mkdir -p "$WORK"
 [ -f target/adhdkb.jar ] || ./mvnw -q -B package -DskipTests
 
@@ -44,8 +45,16 @@ if [ "$CDS" = 1 ] && { [ ! -f "$WORK/app.jsa" ] || [ target/adhdkb.jar -nt "$WOR
   rm -rf "$WORK/extracted"
   java -Djarmode=tools -jar target/adhdkb.jar extract --destination "$WORK/extracted" >/dev/null
   # JDK 17's -XX:ArchiveClassesAtExit crashes on this application; a static archive from a class list works.
-  java -XX:DumpLoadedClassList="$WORK/classes.lst" -Dspring.context.exit=onRefresh \
-    -jar "$WORK/extracted/adhdkb.jar" --server.port=0 --adhdkb.data-dir="$WORK/cds-db" >/dev/null 2>&1 || true
+  # Training run: a whole start (content loaded, first request answered), so that the classes used after the
+  # context refresh are archived too; stopped normally, which writes the class list.
+  java $JAVA_OPTS -XX:DumpLoadedClassList="$WORK/classes.lst" -jar "$WORK/extracted/adhdkb.jar" \
+    --server.port=$PORT --adhdkb.data-dir="$WORK/cds-db" >"$WORK/training.log" 2>&1 &
+  trainer=$!
+  until curl -fs -o /dev/null "http://127.0.0.1:$PORT/fhir/metadata"; do
+    kill -0 $trainer 2>/dev/null || { echo "training run died; see $WORK/training.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  kill $trainer; wait $trainer 2>/dev/null || true
   grep -v '@lambda-proxy' "$WORK/classes.lst" > "$WORK/classes-static.lst"
   java -Xshare:dump -XX:SharedClassListFile="$WORK/classes-static.lst" -XX:SharedArchiveFile="$WORK/app.jsa" \
     -cp "$WORK/extracted/adhdkb.jar" >/dev/null 2>&1
