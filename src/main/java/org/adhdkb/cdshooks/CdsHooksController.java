@@ -191,7 +191,15 @@ class CdsHooksController {
 	}
 
 	private ResponseEntity<String> error(HttpStatus status, String message) throws JsonProcessingException {
-		return json(status, Map.of("error", message == null ? status.getReasonPhrase() : message));
+		return json(status, Map.of("error", message == null ? status.getReasonPhrase() : readable(message)));
+	}
+
+	/** HAPI's messages quote the exceptions they wrap; a client needs the words, not our class names. */
+	private static String readable(String message) {
+		return message
+				.replaceAll("\\s*\\(through reference chain[^)]*\\)", "")
+				.replaceAll("\\b[a-z][a-z0-9_]*(\\.[a-zA-Z_$][\\w$]*)+(Exception|Error)\\b:?\\s*", "")
+				.strip();
 	}
 
 	private ResponseEntity<String> json(HttpStatus status, Object body) throws JsonProcessingException {
