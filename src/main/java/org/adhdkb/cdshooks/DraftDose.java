@@ -92,6 +92,16 @@ record DraftDose(BigDecimal dailyMg, BigDecimal administrations, String problem)
 		return null;
 	}
 
+	/** The dose form part of an RxNorm clinical drug name: what follows the last "n MG". */
+	static String doseForm(String scdName) {
+		Matcher m = STRENGTH.matcher(scdName == null ? "" : scdName);
+		int end = -1;
+		while (m.find()) {
+			end = m.end();
+		}
+		return end < 0 ? "" : scdName.substring(end).strip();
+	}
+
 	private static DraftDose unreadable(String problem) {
 		return new DraftDose(null, null, problem);
 	}

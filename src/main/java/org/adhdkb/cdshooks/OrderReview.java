@@ -85,7 +85,7 @@ class OrderReview {
 						"The order gives **%s mg a day**. For this patient (%s) the maximum is **%s mg a day**.%s"
 								.formatted(mg(dose.dailyMg()), band(plan), mg(maximum), statement(medicine, plan, "maximum-dose")),
 						cards.source(medicine, call),
-						List.of(replace(draft, dose, corrected, newPatient ? "starting dose" : "maximum")),
+						List.of(replace(draft, code, medicine, dose, corrected, newPatient ? "starting dose" : "maximum")),
 						List.of(cards.link(medicine, call)), call));
 			} else if (maximum == null && ceiling != null && dose.dailyMg().compareTo(ceiling) > 0) {
 				found.add(cards.card(CardFactory.Indicator.CRITICAL,
@@ -101,7 +101,7 @@ class OrderReview {
 						"This patient has no current order of %s, so this is a start. For this patient (%s) the recommended starting dose is **%s mg a day**.%s"
 								.formatted(name, band(plan), mg(plan.startingDailyMg()), statement(medicine, plan, "starting-dose")),
 						cards.source(medicine, call),
-						List.of(replace(draft, dose, plan.startingDailyMg(), "starting dose")),
+						List.of(replace(draft, code, medicine, dose, plan.startingDailyMg(), "starting dose")),
 						List.of(cards.link(medicine, call)), call));
 			}
 			return found;
@@ -140,10 +140,48 @@ class OrderReview {
 				List.of(cards.link(medicine, call)), call);
 	}
 
-	private CardJson.Suggestion replace(MedicationRequest draft, DraftDose dose, BigDecimal dailyMg, String which) {
+	private CardJson.Suggestion replace(MedicationRequest draft, CodeableConcept ordered, MedicationKnowledge medicine,
+			DraftDose dose, BigDecimal dailyMg, String which) {
 		MedicationRequest corrected = dose.withDailyDose(draft, dailyMg);
+		matchProductToDose(corrected, ordered, medicine);
 		return cards.suggestion("Change the dose to the %s, %s mg/day".formatted(which, mg(dailyMg)),
 				List.of(cards.update(corrected, "The same order with a daily dose of " + mg(dailyMg) + " mg")));
+	}
+
+	/**
+	 * A product order whose dose changed names the product of that strength when the medicine has one, and otherwise
+	 * the ingredient, so the corrected order never asks for half of a 4 mg extended-release tablet.
+	 */
+	private static void matchProductToDose(MedicationRequest corrected, CodeableConcept ordered, MedicationKnowledge medicine) {
+		boolean orderedProduct = ordered.getCoding().stream().anyMatch(c -> DraftDose.unitStrengthMg(c, medicine) != null);
+		if (!orderedProduct) {
+			return;
+		}
+		BigDecimal perDose = corrected.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue();
+		Coding replacement = null;
+		for (Coding coding : medicine.getCode().getCoding()) {
+			BigDecimal strength = DraftDose.unitStrengthMg(coding, medicine);
+			if (strength != null && strength.compareTo(perDose) == 0 && sameForm(coding, ordered, medicine)) {
+				replacement = coding;
+				break;
+			}
+			if (strength == null && replacement == null) {
+				replacement = coding; // the ingredient, unless a product of the right strength comes later
+			}
+		}
+		if (replacement != null) {
+			corrected.setMedication(new CodeableConcept().addCoding(replacement.copy()));
+		}
+	}
+
+	/** Whether a product has the dose form of the ordered one: the part of the RxNorm name after the strength. */
+	private static boolean sameForm(Coding product, CodeableConcept ordered, MedicationKnowledge medicine) {
+		String form = DraftDose.doseForm(product.getDisplay());
+		return ordered.getCoding().stream()
+				.filter(c -> DraftDose.unitStrengthMg(c, medicine) != null)
+				.map(c -> medicine.getCode().getCoding().stream()
+						.filter(m -> m.getCode().equals(c.getCode())).findFirst().map(Coding::getDisplay).orElse(""))
+				.anyMatch(display -> DraftDose.doseForm(display).equals(form));
 	}
 
 	/** The patient's current (active) order of the same medicine, other than the draft itself; null if none. */

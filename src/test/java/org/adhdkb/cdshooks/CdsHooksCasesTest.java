@@ -93,8 +93,14 @@ class CdsHooksCasesTest extends ServerTestBase {
 			assertThat(match.get("links")).isNotEmpty();
 			if (testCase.has("updatedDailyDoseMg") && match.has("suggestions")
 					&& match.at("/suggestions/0/actions/0/type").asText().equals("update")) {
-				assertThat(dailyDose(match.at("/suggestions/0/actions/0/resource")))
-						.isEqualByComparingTo(testCase.get("updatedDailyDoseMg").decimalValue());
+				JsonNode updated = match.at("/suggestions/0/actions/0/resource");
+				assertThat(dailyDose(updated)).isEqualByComparingTo(testCase.get("updatedDailyDoseMg").decimalValue());
+				assertThat(updated.get("id").asText()).as("the update replaces the draft").isEqualTo(
+						testCase.at("/draftOrders/0/id").asText());
+				if (testCase.has("updatedMedicationCode")) {
+					assertThat(updated.at("/medicationCodeableConcept/coding/0/code").asText())
+							.isEqualTo(testCase.get("updatedMedicationCode").asText());
+				}
 			}
 		}
 	}
