@@ -45,7 +45,7 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 		List<Resource> medications = new ArrayList<>(entries(request.getPrefetch(MEDICATIONS), MedicationRequest.class));
 		List<Condition> conditions = entries(request.getPrefetch(CONDITIONS), Condition.class);
 		List<MedicationRequest> drafts = request.getContext().containsKey("draftOrders")
-				? entries(draftOrders(request), MedicationRequest.class)
+				? selected(entries(draftOrders(request), MedicationRequest.class), request.getContext().get("selections"))
 				: List.of();
 		return new HookData(id, new PatientRecord(patient, observations, medications), conditions, drafts);
 	}
@@ -67,6 +67,19 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 			}
 		}
 		return new CodeableConcept();
+	}
+
+	/**
+	 * order-select: {@code selections} names the orders just selected ("MedicationRequest/id"); the other draft orders
+	 * are context, already reviewed when they were selected. Without selections (order-sign) every draft counts.
+	 */
+	private static List<MedicationRequest> selected(List<MedicationRequest> drafts, Object selections) {
+		if (!(selections instanceof List<?> names) || names.isEmpty()) {
+			return drafts;
+		}
+		return drafts.stream()
+				.filter(d -> names.contains("MedicationRequest/" + d.getIdElement().getIdPart()))
+				.toList();
 	}
 
 	private static IBaseResource draftOrders(CdsServiceRequestJson request) {

@@ -68,6 +68,10 @@ class CdsHooksCasesTest extends ServerTestBase {
 			bundle.put("type", "collection");
 			ArrayNode entries = bundle.putArray("entry");
 			testCase.get("draftOrders").forEach(order -> entries.addObject().set("resource", order));
+			if (descriptor.get("hook").asText().equals("order-select")) {
+				ArrayNode selections = context.putArray("selections");
+				testCase.get("draftOrders").forEach(order -> selections.add("MedicationRequest/" + order.get("id").asText()));
+			}
 		}
 		if (prefetch) {
 			ObjectNode values = request.putObject("prefetch");

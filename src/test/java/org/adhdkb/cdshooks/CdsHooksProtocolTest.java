@@ -100,6 +100,22 @@ class CdsHooksProtocolTest extends ServerTestBase {
 	}
 
 	@Test
+	void orderSelectReviewsOnlyTheSelectedOrders() throws IOException {
+		String patient = "cds-sel-" + UUID.randomUUID().toString().substring(0, 8);
+		storeChild(patient);
+		ObjectNode call = request("order-select", patient, ATOMOXETINE_ORDER.formatted(patient));
+		call.put("fhirServer", fhirBase());
+		ObjectNode context = (ObjectNode) call.get("context");
+		context.putArray("selections").add("MedicationRequest/draft-1");
+		JsonNode selected = CdsHooksSupport.checkedResponse(post("/cds-services/adhd-order-select", call).body());
+		assertThat(selected.get("cards")).anySatisfy(c -> assertThat(c.get("summary").asText()).contains("above the maximum"));
+
+		context.putArray("selections").add("MedicationRequest/another-order");
+		JsonNode other = CdsHooksSupport.checkedResponse(post("/cds-services/adhd-order-select", call).body());
+		assertThat(other.get("cards")).as("draft-1 is context, not selected").isEmpty();
+	}
+
+	@Test
 	void fetchesFromAnExternalFhirServerWithTheClientsAccessToken() throws IOException {
 		List<String> authorizations = new CopyOnWriteArrayList<>();
 		List<String> paths = new CopyOnWriteArrayList<>();
