@@ -6,6 +6,9 @@ import org.adhdkb.server.FhirServerCustomizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.apache.catalina.core.StandardHost;
+import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -85,7 +88,15 @@ public class SecurityConfig {
 		return server -> {
 			server.registerInterceptor(new ScopeAuthorizationInterceptor(fhirContext, properties));
 			server.registerInterceptor(new WriteAuditTrail(daos));
+			server.registerInterceptor(new RequestInputGuard());
 		};
+	}
+
+	/** Tomcat's own refusals (before any filter) as OperationOutcomes rather than HTML pages. */
+	@Bean
+	WebServerFactoryCustomizer<TomcatServletWebServerFactory> errorReportValve() {
+		return factory -> factory.addContextCustomizers(context ->
+				((StandardHost) context.getParent()).setErrorReportValveClass(ErrorReportValve.class.getName()));
 	}
 
 	private static <F extends jakarta.servlet.Filter> FilterRegistrationBean<F> register(F filter, int order, List<String> urls) {
