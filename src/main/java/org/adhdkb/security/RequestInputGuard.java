@@ -24,11 +24,16 @@ import java.util.Set;
  * <li>a body that is not valid UTF-8 (FHIR's only encoding): HAPI would store U+FFFD in place of the bad bytes;</li>
  * <li>a {@code _format} HAPI cannot produce (406): HAPI would answer JSON as if none was asked for;</li>
  * <li>a negative {@code _count}: HAPI ignores it;</li>
- * <li>a number search value that is not a number: HAPI's BigDecimal parse fails with 500.</li>
+ * <li>a number search value that is not a number: HAPI's BigDecimal parse fails with 500;</li>
+ * <li>an operation parameter without a value (found by the fuzz test: {@code $expand} with an empty {@code url}
+ * value made HAPI fail with a NullPointerException, 500): 400, and the failure is logged for whoever owns the
+ * operation.</li>
  * </ul>
  */
 @Interceptor
 class RequestInputGuard {
+
+	private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RequestInputGuard.class);
 
 	private static final Set<String> FORMAT_SHORTHANDS = Set.of("json", "xml", "html", "ttl", "text/html", "text/turtle");
 
@@ -62,6 +67,10 @@ class RequestInputGuard {
 			for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
 				if (cause instanceof NumberFormatException || cause instanceof DataFormatException) {
 					return new InvalidRequestException("invalid value in the request: " + cause.getMessage());
+				}
+				if (cause instanceof NullPointerException && request.getOperation() != null) {
+					LOG.warn("{} failed on a missing value; answered 400", request.getOperation(), cause);
+					return new InvalidRequestException(request.getOperation() + ": a parameter is missing its value");
 				}
 			}
 		}

@@ -46,7 +46,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"adhdkb.security.read-requires-token=true",
 				"adhdkb.security.cds.enabled=true",
 				"adhdkb.security.cors.allowed-origins=https://ehr.example",
-				"adhdkb.security.cds.clients[0].issuer=" + CdsClientAuthenticationTest.CLIENT,
 		})
 class CdsClientAuthenticationTest {
 
@@ -67,6 +66,8 @@ class CdsClientAuthenticationTest {
 		issuer.serve("/cds-jku", RSA);
 		issuer.serve("/evil-jku", STRANGER);
 		TestIssuer.serverProperties().forEach((key, value) -> registry.add(key, () -> value));
+		// a list binds from one property source only: the whole client is given here
+		registry.add("adhdkb.security.cds.clients[0].issuer", () -> CLIENT);
 		registry.add("adhdkb.security.cds.clients[0].jwks-uri", () -> issuer.url("/cds-jwks"));
 		registry.add("adhdkb.security.cds.clients[0].allowed-jku[0]", () -> issuer.url("/cds-jku"));
 	}
