@@ -52,7 +52,7 @@ class RequestInputGuard {
 		if (counts != null) {
 			for (String count : counts) {
 				if (count.trim().startsWith("-")) {
-					throw new InvalidRequestException("_count must not be negative: " + count);
+					throw invalid("_count must not be negative: " + count);
 				}
 			}
 		}
@@ -66,15 +66,23 @@ class RequestInputGuard {
 		if (exception instanceof InternalErrorException || !(exception instanceof BaseServerResponseException)) {
 			for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
 				if (cause instanceof NumberFormatException || cause instanceof DataFormatException) {
-					return new InvalidRequestException("invalid value in the request: " + cause.getMessage());
+					return invalid("invalid value in the request: " + cause.getMessage());
 				}
 				if (cause instanceof NullPointerException && request.getOperation() != null) {
 					LOG.warn("{} failed on a missing value; answered 400", request.getOperation(), cause);
-					return new InvalidRequestException(request.getOperation() + ": a parameter is missing its value");
+					return invalid(request.getOperation() + ": a parameter is missing its value");
 				}
 			}
 		}
 		return null;
+	}
+
+	/** 400 with issue code {@code invalid}, as the terminology operations answer bad parameters. */
+	private static InvalidRequestException invalid(String message) {
+		org.hl7.fhir.r4.model.OperationOutcome outcome = new org.hl7.fhir.r4.model.OperationOutcome();
+		outcome.addIssue().setSeverity(org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity.ERROR)
+				.setCode(org.hl7.fhir.r4.model.OperationOutcome.IssueType.INVALID).setDiagnostics(message);
+		return new InvalidRequestException(message, outcome);
 	}
 
 	private static boolean isBodyMethod(String method) {
@@ -100,7 +108,7 @@ class RequestInputGuard {
 					.onUnmappableCharacter(CodingErrorAction.REPORT)
 					.decode(ByteBuffer.wrap(body));
 		} catch (CharacterCodingException e) {
-			throw new InvalidRequestException("the request body is not valid UTF-8");
+			throw invalid("the request body is not valid UTF-8");
 		}
 	}
 }
