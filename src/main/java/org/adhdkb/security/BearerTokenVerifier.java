@@ -10,7 +10,7 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 
 import java.text.ParseException;
 import java.util.List;
-import java.util.Set;
+import java.util.HashSet;
 
 /** Verifies bearer tokens on /fhir: signed by the configured issuer's keys, not expired, for us if an audience is set. */
 class BearerTokenVerifier {
@@ -27,9 +27,10 @@ class BearerTokenVerifier {
 				new JWSVerificationKeySelector<>(JwkSources.ALGORITHMS, keys.forUrl(properties.getJwksUri())));
 		String audience = properties.getAudience();
 		processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(
-				audience.isBlank() ? null : Set.of(audience),
+				// mutable sets: nimbus asks them contains(null), which Set.of answers with a NullPointerException
+				audience.isBlank() ? null : new HashSet<>(List.of(audience)),
 				new JWTClaimsSet.Builder().issuer(properties.getIssuer()).build(),
-				Set.of("exp"),
+				new HashSet<>(List.of("exp")),
 				null));
 	}
 

@@ -19,6 +19,8 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -132,10 +134,11 @@ class CdsClientTokenVerifier {
 		DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
 		processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT));
 		processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JwkSources.ALGORITHMS, source));
+		// mutable sets: nimbus asks them contains(null), which Set.of answers with a NullPointerException
 		DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
-				Set.of(audience, audience + "/"),
+				new HashSet<>(List.of(audience, audience + "/")),
 				new JWTClaimsSet.Builder().issuer(issuer).build(),
-				Set.of("iss", "aud", "exp", "iat", "jti"),
+				new HashSet<>(List.of("iss", "aud", "exp", "iat", "jti")),
 				null);
 		claims.setMaxClockSkew((int) CLOCK_SKEW.toSeconds());
 		processor.setJWTClaimsSetVerifier(claims);
