@@ -23,7 +23,8 @@ done
 BASE="http://127.0.0.1:$PORT"
 rm -rf "$WORK/db"
 start=$(date +%s.%N)
-java -jar target/adhdkb.jar --server.port=$PORT --adhdkb.data-dir="$WORK/db" >"$WORK/server.log" 2>&1 &
+# local writes: the benchmark PUTs its test patient without a token
+java -jar target/adhdkb.jar --server.port=$PORT --adhdkb.data-dir="$WORK/db" --adhdkb.security.local-writes=true >"$WORK/server.log" 2>&1 &
 SERVER=$!
 NGINX_PID=""
 cleanup() { kill $SERVER 2>/dev/null || true; [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true; }
