@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import org.adhdkb.security.TestIssuer;
 import org.adhdkb.testing.ServerTestBase;
 import org.junit.jupiter.api.Test;
 
@@ -167,14 +168,17 @@ class CdsHooksProtocolTest extends ServerTestBase {
 		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
 		assertThat(JSON.readTree(response.body()).get("stored")).hasSize(2);
 
-		JsonNode found = JSON.readTree(get("/fhir/AuditEvent?entity-name=" + overridden).body());
+		// Feedback is audit data: reading it needs a token, like every AuditEvent.
+		String token = "Bearer " + TestIssuer.authorToken();
+		assertThat(get("/fhir/AuditEvent?entity-name=" + overridden).statusCode()).isEqualTo(401);
+		JsonNode found = JSON.readTree(get("/fhir/AuditEvent?entity-name=" + overridden, "Authorization", token).body());
 		assertThat(found.get("total").asInt()).isEqualTo(1);
 		JsonNode event = found.at("/entry/0/resource");
 		assertThat(event.at("/subtype/0/code").asText()).isEqualTo("overridden");
 		assertThat(event.at("/entity/0/detail/0/valueString").asText())
 				.isEqualTo("http://adhdkb.org/fhir/CodeSystem/cds-override-reason|already-arranged");
 		JsonNode acceptedEvents = JSON.readTree(get("/fhir/AuditEvent?entity-name=" + accepted
-				+ "&subtype=http://adhdkb.org/fhir/CodeSystem/cds-feedback%7Caccepted").body());
+				+ "&subtype=http://adhdkb.org/fhir/CodeSystem/cds-feedback%7Caccepted", "Authorization", token).body());
 		assertThat(acceptedEvents.get("total").asInt()).isEqualTo(1);
 
 		assertError(post("/cds-services/adhd-order-sign/feedback", "{\"feedback\":[]}"), 400);
