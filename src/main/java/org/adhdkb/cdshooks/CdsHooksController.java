@@ -3,6 +3,7 @@ package org.adhdkb.cdshooks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -48,6 +49,7 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 class CdsHooksController {
 
 	private static final Logger log = LoggerFactory.getLogger(CdsHooksController.class);
+	private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 
 	private final CdsServiceCatalog catalog;
 	private final CdsServiceRequestJsonDeserializer requestParser;
@@ -86,6 +88,7 @@ class CdsHooksController {
 			throw new InvalidRequestException("Service '" + id + "' answers the hook '" + service.descriptor().getHook()
 					+ "', not '" + hook + "'");
 		}
+		checkPatientId(json.path("context").path("patientId"));
 		checkFhirServer(json.path("fhirServer"));
 		treatOperationOutcomesAsMissing(json);
 		CdsServiceRequestJson request = requestParser.deserialize(service.descriptor(), json);
@@ -166,6 +169,13 @@ class CdsHooksController {
 				}
 			});
 			failed.forEach(prefetch::remove);
+		}
+	}
+
+	/** The patient id goes into prefetch URLs: it must be a FHIR id, nothing that could change the URL. */
+	private static void checkPatientId(JsonNode patientId) {
+		if (!patientId.isTextual() || !FHIR_ID.matcher(patientId.asText()).matches()) {
+			throw new InvalidRequestException("context.patientId must be a FHIR id (letters, digits, '-' and '.', up to 64)");
 		}
 	}
 

@@ -63,6 +63,30 @@ class CdsHooksProtocolTest extends ServerTestBase {
 	}
 
 	@Test
+	void hostileBodiesAreRefusedWithJsonErrors() throws Exception {
+		String service = "/cds-services/adhd-patient-view";
+		String deep = "{\"hook\":\"patient-view\",\"x\":" + "[".repeat(20_000) + "]".repeat(20_000) + "}";
+		assertError(post(service, deep), 400);
+		String huge = "{\"hook\":\"patient-view\",\"pad\":\"" + "x".repeat(11 * 1024 * 1024) + "\"}";
+		assertError(post(service, huge), 413);
+		java.net.http.HttpRequest invalidUtf8 = java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl() + service))
+				.header("Content-Type", "application/json")
+				.POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(
+						new byte[] {'{', '"', 'h', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'}))
+				.build();
+		assertError(java.net.http.HttpClient.newHttpClient().send(invalidUtf8, HttpResponse.BodyHandlers.ofString()), 400);
+		for (String id : List.of("1' OR '1'='1", "1; DROP TABLE HFJ_RESOURCE;--", "../../etc/passwd", "x\u0000y", "a".repeat(65))) {
+			ObjectNode call = request("patient-view", id, null);
+			nullPrefetch(call);
+			assertError(post(service, call), 400);
+			call.remove("prefetch");
+			call.put("fhirServer", fhirBase());
+			assertError(post(service, call), 400);
+		}
+		assertThat(get("/fhir/PlanDefinition?_summary=count").body()).as("content untouched").contains("\"total\":8");
+	}
+
+	@Test
 	void missingDataThatCannotBeFetchedIs412() {
 		assertError(post("/cds-services/adhd-patient-view", request("patient-view", "p1", null)), 412);
 		ObjectNode unreachable = request("patient-view", "p1", null);

@@ -24,8 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A bounded load test over loopback: 10 000 mixed requests by default (-Dadhdkb.load.requests=20000 for more) (reads, searches, expansions, lookups, validations, $apply
- * and writes) from 16 connections. No 5xx, heap back to a bounded level afterwards, and every acknowledged write is
- * there to read. (CDS Hooks calls join the mix once the CDS endpoints exist.)
+ * CDS Hooks order-sign calls and writes) from 16 connections. No 5xx, heap back to a bounded level afterwards, and
+ * every acknowledged write is there to read.
  */
 class LoadTest extends ServerTestBase {
 
@@ -50,6 +50,14 @@ class LoadTest extends ServerTestBase {
 		assertThat(send("PUT", "/fhir/Patient/load-" + run, "{\"resourceType\":\"Patient\",\"id\":\"load-" + run
 				+ "\",\"birthDate\":\"2016-03-01\"}", "Content-Type", "application/fhir+json").statusCode()).isEqualTo(201);
 		String apply = "/fhir/PlanDefinition/atomoxetine-titration/$apply?subject=Patient/load-" + run;
+		String orderSign = ("{\"hook\":\"order-sign\",\"hookInstance\":\"%s\",\"context\":{\"userId\":\"Practitioner/1\","
+				+ "\"patientId\":\"load-%s\",\"draftOrders\":{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":"
+				+ "{\"resourceType\":\"MedicationRequest\",\"id\":\"d\",\"status\":\"draft\",\"intent\":\"order\",\"subject\":{\"reference\":\"Patient/load-%s\"},"
+				+ "\"medicationCodeableConcept\":{\"coding\":[{\"system\":\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"38400\"}]},"
+				+ "\"dosageInstruction\":[{\"timing\":{\"repeat\":{\"frequency\":1,\"period\":1,\"periodUnit\":\"d\"}},\"doseAndRate\":[{\"doseQuantity\":"
+				+ "{\"value\":40,\"unit\":\"mg\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"mg\"}}]}]}}]}},"
+				+ "\"prefetch\":{\"patient\":{\"resourceType\":\"Patient\",\"id\":\"load-%s\",\"birthDate\":\"2016-03-01\"},"
+				+ "\"observations\":null,\"medications\":null}}").formatted(UUID.randomUUID(), run, run, run);
 
 		long heapBefore = usedHeapAfterGc();
 		HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -76,6 +84,10 @@ class LoadTest extends ServerTestBase {
 								.build();
 					} else if (i % 50 == 7) {
 						request = HttpRequest.newBuilder(URI.create(baseUrl() + apply)).GET().build();
+					} else if (i % 50 == 17) {
+						request = HttpRequest.newBuilder(URI.create(baseUrl() + "/cds-services/adhd-order-sign"))
+								.header("Content-Type", "application/json")
+								.POST(HttpRequest.BodyPublishers.ofString(orderSign)).build();
 					} else {
 						String path = reads[i % reads.length].replace("%s", i % reads.length == 4 ? filters[i % filters.length] : String.valueOf(i % 97));
 						request = HttpRequest.newBuilder(URI.create(baseUrl() + path)).GET().build();
