@@ -48,13 +48,15 @@ public class CodeSystemOperations {
 	private final BaseJpaResourceProviderCodeSystem<?> hapi;
 	private final TerminologyLookups lookups;
 	private final TxResources txResourceSupport;
+	private final Hl7TerminologyEngine engine;
 	private final DaoRegistry daoRegistry;
 
 	CodeSystemOperations(BaseJpaResourceProviderCodeSystem<?> hapi, TerminologyLookups lookups,
-			TxResources txResourceSupport, DaoRegistry daoRegistry) {
+			TxResources txResourceSupport, Hl7TerminologyEngine engine, DaoRegistry daoRegistry) {
 		this.hapi = hapi;
 		this.lookups = lookups;
 		this.txResourceSupport = txResourceSupport;
+		this.engine = engine;
 		this.daoRegistry = daoRegistry;
 	}
 
@@ -81,20 +83,15 @@ public class CodeSystemOperations {
 			throw new InvalidRequestException(
 					"$validate-code needs a code system: an id, a url, or a system in coding or codeableConcept");
 		}
-		TerminologyLookups answering = lookupsFor(txResources);
-		if (id == null && !answering.isKnownCodeSystem(system, valueOf(version))) {
+		if (TxResources.present(txResources)) {
+			try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
+				return session.validate(null, Hl7TerminologyEngine.request(requestDetails), true,
+						servletRequest.getHeader("Accept-Language"));
+			}
+		}
+		if (id == null && !lookups.isKnownCodeSystem(system, valueOf(version))) {
 			throw new ResourceNotFoundException(
 					"Unknown code system " + TerminologyLookups.versioned(system, valueOf(version)));
-		}
-		if (TxResources.present(txResources)) {
-			List<Coding> candidates = coding != null ? List.of(coding)
-					: codeableConcept != null ? codeableConcept.getCoding()
-					: List.of(new Coding(system, code == null ? null : code.getValue(), valueOf(display))
-							.setVersion(valueOf(version)));
-			ValidationAnswer.Form form = coding != null ? ValidationAnswer.Form.CODING
-					: codeableConcept != null ? ValidationAnswer.Form.CODEABLE_CONCEPT
-					: ValidationAnswer.Form.CODE;
-			return ValidationAnswer.validate(answering.validationSupport(), null, candidates, form, codeableConcept);
 		}
 		// HAPI insists on url even when the coding names its system.
 		UriType codeSystemUrl = id == null && url == null ? new UriType(system) : url;

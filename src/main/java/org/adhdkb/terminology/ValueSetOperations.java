@@ -68,13 +68,15 @@ public class ValueSetOperations {
 	private final ValueSetOperationProvider hapi;
 	private final TerminologyLookups lookups;
 	private final TxResources txResourceSupport;
+	private final Hl7TerminologyEngine engine;
 	private final int maxExpansionSize;
 
 	ValueSetOperations(ValueSetOperationProvider hapi, TerminologyLookups lookups, TxResources txResourceSupport,
-			int maxExpansionSize) {
+			Hl7TerminologyEngine engine, int maxExpansionSize) {
 		this.hapi = hapi;
 		this.lookups = lookups;
 		this.txResourceSupport = txResourceSupport;
+		this.engine = engine;
 		this.maxExpansionSize = maxExpansionSize;
 	}
 
@@ -103,14 +105,18 @@ public class ValueSetOperations {
 			throw new InvalidRequestException("$expand needs a value set: an id, a url or a valueSet parameter");
 		}
 
-		ValueSet expanded;
-		IValidationSupport support;
 		if (TxResources.present(txResources) || valueSet != null) {
-			support = txResourceSupport.chain(txResources == null ? List.of() : txResources);
+			IValidationSupport support = txResourceSupport.chain(txResources == null ? List.of() : txResources);
 			ValueSet source = valueSet != null ? valueSet : resolve(support, id, url, valueSetVersion, requestDetails);
 			ValueSetGuard.check(source, support);
-			expanded = expandInMemory(support, source, includeHierarchy, displayLanguage);
-		} else {
+			try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
+				return session.expand(source, Hl7TerminologyEngine.request(requestDetails),
+						servletRequest.getHeader("Accept-Language"), maxExpansionSize);
+			}
+		}
+		ValueSet expanded;
+		IValidationSupport support;
+		{
 			support = lookups.validationSupport();
 			ValueSetGuard.check(storedValueSet(id, url, valueSetVersion, requestDetails), support);
 			// The whole expansion, unfiltered and unpaged; HAPI refuses one above the maximum as too costly. HAPI may
@@ -185,13 +191,10 @@ public class ValueSetOperations {
 					txResourceSupport.chain(txResources == null ? List.of() : txResources);
 			ValueSet target = valueSet != null ? valueSet : resolve(support, id, url, valueSetVersion, requestDetails);
 			ValueSetGuard.check(target, support);
-			List<Coding> candidates = coding != null ? List.of(coding)
-					: codeableConcept != null ? codeableConcept.getCoding()
-					: List.of(new Coding(valueOf(system), code.getValue(), valueOf(display)).setVersion(valueOf(systemVersion)));
-			ValidationAnswer.Form form = coding != null ? ValidationAnswer.Form.CODING
-					: codeableConcept != null ? ValidationAnswer.Form.CODEABLE_CONCEPT
-					: ValidationAnswer.Form.CODE;
-			return ValidationAnswer.validate(support, target, candidates, form, codeableConcept);
+			try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
+				return session.validate(target, Hl7TerminologyEngine.request(requestDetails), false,
+						servletRequest.getHeader("Accept-Language"));
+			}
 		}
 		if (id == null && !lookups.isKnownValueSet(url.getValue(), valueOf(valueSetVersion))) {
 			throw new ResourceNotFoundException("Unknown value set " + TerminologyLookups.versioned(url.getValue(),
@@ -221,32 +224,6 @@ public class ValueSetOperations {
 			return found;
 		}
 		throw new ResourceNotFoundException("Unknown value set " + canonical);
-	}
-
-	private ValueSet expandInMemory(IValidationSupport support, ValueSet source, BooleanType includeHierarchy,
-			CodeType displayLanguage) {
-		ValueSetExpansionOptions options = new ValueSetExpansionOptions().setOffset(0).setCount(maxExpansionSize);
-		options.setIncludeHierarchy(isTrue(includeHierarchy));
-		if (displayLanguage != null) {
-			options.setTheDisplayLanguage(displayLanguage.getValue());
-		}
-		IValidationSupport.ValueSetExpansionOutcome outcome =
-				support.expandValueSet(new ValidationSupportContext(support), options, source);
-		if (outcome == null || outcome.getValueSet() == null) {
-			throw new UnprocessableEntityException("Unable to expand " + describe(source)
-					+ (outcome == null || outcome.getError() == null ? "" : ": " + outcome.getError()));
-		}
-		// The identity of the value set and its expansion, as terminology servers answer; not its definition.
-		ValueSet expanded = new ValueSet();
-		expanded.setIdElement(source.getIdElement().copy());
-		expanded.setLanguage(source.getLanguage());
-		expanded.setUrl(source.getUrl()).setVersion(source.getVersion()).setName(source.getName())
-				.setTitle(source.getTitle()).setStatus(source.getStatus());
-		if (source.hasExperimental()) {
-			expanded.setExperimental(source.getExperimental());
-		}
-		expanded.setExpansion(((ValueSet) outcome.getValueSet()).getExpansion().copy());
-		return expanded;
 	}
 
 	/**
@@ -358,7 +335,7 @@ public class ValueSetOperations {
 		return lower.equals(wantedLower) || lower.startsWith(wantedLower + "-");
 	}
 
-	private static List<ValueSetExpansionContainsComponent> flatten(List<ValueSetExpansionContainsComponent> contains) {
+	static List<ValueSetExpansionContainsComponent> flatten(List<ValueSetExpansionContainsComponent> contains) {
 		List<ValueSetExpansionContainsComponent> flat = new ArrayList<>();
 		for (ValueSetExpansionContainsComponent entry : contains) {
 			List<ValueSetExpansionContainsComponent> children = flatten(entry.getContains());
