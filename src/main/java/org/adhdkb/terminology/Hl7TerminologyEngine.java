@@ -216,7 +216,33 @@ final class Hl7TerminologyEngine {
 	}
 
 	static Resource toR5(org.hl7.fhir.r4.model.Resource resource) {
-		return VersionConvertorFactory_40_50.convertResource(resource);
+		Resource converted = VersionConvertorFactory_40_50.convertResource(resource);
+		if (converted instanceof ValueSet valueSet) {
+			hierarchyFiltersOnCodeAsConcept(valueSet);
+		}
+		return converted;
+	}
+
+	/** Filter operators that select by the is-a hierarchy. */
+	private static final Set<String> HIERARCHY_OPERATORS =
+			Set.of("is-a", "descendent-of", "is-not-a", "generalizes", "child-of", "descendent-leaf");
+
+	/**
+	 * A hierarchy filter on the property {@code code} (say {@code code is-a X}) means the same as one on
+	 * {@code concept}, as terminology servers read it; the engine knows only {@code concept} for these operators and
+	 * refuses the other as "not supported".
+	 */
+	private static void hierarchyFiltersOnCodeAsConcept(ValueSet valueSet) {
+		List<ConceptSetComponent> sets = new ArrayList<>(valueSet.getCompose().getInclude());
+		sets.addAll(valueSet.getCompose().getExclude());
+		for (ConceptSetComponent set : sets) {
+			for (ValueSet.ConceptSetFilterComponent filter : set.getFilter()) {
+				if ("code".equals(filter.getProperty()) && filter.getOp() != null
+						&& HIERARCHY_OPERATORS.contains(filter.getOp().toCode())) {
+					filter.setProperty("concept");
+				}
+			}
+		}
 	}
 
 	static org.hl7.fhir.r4.model.Resource toR4(Resource resource) {
@@ -411,41 +437,27 @@ final class Hl7TerminologyEngine {
 			String code = null;
 			String system = null;
 			String version = null;
-			String display = null;
 			CodeableConcept codeableConcept = null;
 			ValidationResult result;
 			if (request.hasParameter("code")) {
 				code = string(request, "code");
 				system = string(request, codeSystemMode ? "url" : "system");
 				version = string(request, codeSystemMode ? "version" : "systemVersion");
-				display = string(request, "display");
 				addCodeSystem(system, version);
-				result = context.validateCode(options.withGuessSystem(), system, version, code, display, valueSet);
+				result = context.validateCode(options.withGuessSystem(), system, version, code,
+						string(request, "display"), valueSet);
 			} else if (request.hasParameter("coding")) {
 				Coding coding = (Coding) request.getParameterValue("coding");
 				code = coding.getCode();
 				system = coding.getSystem();
 				version = coding.getVersion();
-				display = coding.getDisplay();
 				addCodeSystem(system, coding.getVersion());
-				result = context.validateCode(options, coding, valueSet);
+				result = validateCoding(options, coding, valueSet);
 			} else if (request.hasParameter("codeableConcept")) {
 				codeableConcept = (CodeableConcept) request.getParameterValue("codeableConcept");
 				codeableConcept.getCoding().forEach(coding -> addCodeSystem(coding.getSystem(), coding.getVersion()));
 				result = context.validateCode(options, codeableConcept, valueSet);
-				if (result.isOk() && codeableConcept.getCoding().size() > 1) {
-					// The engine names the last valid coding; the answer names the first, as terminology servers do.
-					for (Coding coding : codeableConcept.getCoding()) {
-						ValidationResult single = context.validateCode(options, coding, valueSet);
-						if (single.isOk()) {
-							result.setSystem(single.getSystem());
-							result.setVersion(single.getVersion());
-							result.setDefinition(single.asConceptDefinition());
-							result.setDisplay(single.getDisplay());
-							break;
-						}
-					}
-				}
+				result = firstValidCoding(options, codeableConcept, valueSet, result);
 			} else {
 				throw new InvalidRequestException("$validate-code needs code, coding or codeableConcept");
 			}
@@ -463,12 +475,68 @@ final class Hl7TerminologyEngine {
 					result.setVersion(checked.getVersion());
 				}
 			}
-			return (org.hl7.fhir.r4.model.Parameters) toR4(answer(result, code, system, display, codeableConcept));
+			return (org.hl7.fhir.r4.model.Parameters) toR4(answer(result, code, system, codeableConcept));
+		}
+
+		/**
+		 * The engine (6.7.9) stops at the first include of the code's system when a value set includes several versions
+		 * of it, and says the code is unknown if that version lacks it; terminology servers look in every version the
+		 * value set includes. So a negative answer for a coding without a version is checked again in each of them.
+		 */
+		private ValidationResult validateCoding(ValidationOptions options, Coding coding, ValueSet valueSet) {
+			ValidationResult result = context.validateCode(options, coding, valueSet);
+			if (result.isOk() || valueSet == null || coding.hasVersion() || !coding.hasSystem()) {
+				return result;
+			}
+			List<String> versions = valueSet.getCompose().getInclude().stream()
+					.filter(include -> coding.getSystem().equals(include.getSystem()) && include.hasVersion())
+					.map(ConceptSetComponent::getVersion)
+					.distinct()
+					.toList();
+			if (versions.size() < 2) {
+				return result;
+			}
+			for (String version : versions) {
+				ValidationResult inVersion = context.validateCode(options, coding.copy().setVersion(version), valueSet);
+				if (inVersion.isOk()) {
+					return inVersion;
+				}
+			}
+			return result;
+		}
+
+		/**
+		 * The answer names the first valid coding of a codeableConcept, as terminology servers do; the engine names the
+		 * last. The engine also misses codings of {@code fragment} code systems in a codeableConcept (its coding check
+		 * finds them): a codeableConcept one of whose codings is valid is valid.
+		 */
+		private ValidationResult firstValidCoding(ValidationOptions options, CodeableConcept codeableConcept,
+				ValueSet valueSet, ValidationResult result) {
+			if (codeableConcept.getCoding().size() < 2 && result.isOk()) {
+				return result;
+			}
+			for (Coding coding : codeableConcept.getCoding()) {
+				if (!coding.hasSystem()) {
+					continue;
+				}
+				ValidationResult single = validateCoding(options, coding, valueSet);
+				if (single.isOk()) {
+					if (!result.isOk()) {
+						return single;
+					}
+					result.setSystem(single.getSystem());
+					result.setVersion(single.getVersion());
+					result.setDefinition(single.asConceptDefinition());
+					result.setDisplay(single.getDisplay());
+					return result;
+				}
+			}
+			return result;
 		}
 	}
 
 	/** The {@code $validate-code} answer: result, what was found, and the issues, as the HL7 terminology tools give it. */
-	private static Parameters answer(ValidationResult result, String code, String system, String display,
+	private static Parameters answer(ValidationResult result, String code, String system,
 			CodeableConcept codeableConcept) {
 		Parameters answer = new Parameters();
 		answer.addParameter("result", result.getSeverity() != IssueSeverity.ERROR);
@@ -485,12 +553,11 @@ final class Hl7TerminologyEngine {
 		if (result.getVersion() != null) {
 			answer.addParameter("version", new StringType(result.getVersion()));
 		}
-		String foundDisplay = result.getDisplay() != null ? result.getDisplay() : display;
-		if (foundDisplay != null) {
-			answer.addParameter("display", new StringType(foundDisplay));
+		if (result.getDisplay() != null) {
+			answer.addParameter("display", new StringType(result.getDisplay()));
 		}
 		if (result.getMessage() != null) {
-			answer.addParameter("message", new StringType(result.getMessage()));
+			answer.addParameter("message", new StringType(txWording(result.getMessage())));
 		}
 		if (codeableConcept != null) {
 			answer.addParameter("codeableConcept", codeableConcept);
@@ -564,8 +631,42 @@ final class Hl7TerminologyEngine {
 	 * {@code expression}; terminology servers answer with {@code expression} only.
 	 */
 	private static List<OperationOutcomeIssueComponent> withoutLocation(List<OperationOutcomeIssueComponent> issues) {
-		issues.forEach(issue -> issue.getLocation().clear());
+		for (OperationOutcomeIssueComponent issue : issues) {
+			issue.getLocation().clear();
+			if (issue.getDetails().hasText()) {
+				issue.getDetails().setText(txWording(issue.getDetails().getText()));
+			}
+		}
 		return issues;
+	}
+
+	private static final java.util.regex.Pattern VERSION_LIST =
+			java.util.regex.Pattern.compile("(Valid versions: )([^\\s,;]+(?:,[^\\s,;]+)+)");
+	private static final java.util.regex.Pattern CODE_WITH_DISPLAY =
+			java.util.regex.Pattern.compile("#([^\\s']+): '([^']*)''");
+
+	/**
+	 * Two wordings of the engine's messages (6.7.9) as terminology servers, and later versions of the engine, word
+	 * them: the versions a code system has, {@code 1.0.0,1.2.0}, as {@code 1.0.0 or 1.2.0} ({@code a, b or c} for
+	 * more); a code with its display, {@code 'system#code: 'display''}, as {@code 'system#code ('display')'}.
+	 */
+	static String txWording(String text) {
+		if (text == null) {
+			return null;
+		}
+		text = CODE_WITH_DISPLAY.matcher(text).replaceAll("#$1 ('$2')'");
+		if (!text.contains("Valid versions: ")) {
+			return text;
+		}
+		java.util.regex.Matcher matcher = VERSION_LIST.matcher(text);
+		StringBuilder result = new StringBuilder();
+		while (matcher.find()) {
+			List<String> versions = List.of(matcher.group(2).split(","));
+			String listed = String.join(", ", versions.subList(0, versions.size() - 1)) + " or " + versions.get(versions.size() - 1);
+			matcher.appendReplacement(result, java.util.regex.Matcher.quoteReplacement(matcher.group(1) + listed));
+		}
+		matcher.appendTail(result);
+		return result.toString();
 	}
 
 	private static boolean isTrue(Parameters parameters, String name) {

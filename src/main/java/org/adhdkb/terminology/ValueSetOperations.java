@@ -197,8 +197,7 @@ public class ValueSetOperations {
 			}
 		}
 		if (id == null && !lookups.isKnownValueSet(url.getValue(), valueOf(valueSetVersion))) {
-			throw new ResourceNotFoundException("Unknown value set " + TerminologyLookups.versioned(url.getValue(),
-					valueOf(valueSetVersion)));
+			throw TerminologyErrors.unknownValueSet(TerminologyLookups.versioned(url.getValue(), valueOf(valueSetVersion)));
 		}
 		ValueSetGuard.check(storedValueSet(id, url, valueSetVersion, requestDetails), lookups.validationSupport());
 		return (Parameters) hapi.validateCode(servletRequest, id, url, valueSetVersion, code, system, systemVersion,
@@ -223,7 +222,7 @@ public class ValueSetOperations {
 		if (support.fetchValueSet(canonical) instanceof ValueSet found) {
 			return found;
 		}
-		throw new ResourceNotFoundException("Unknown value set " + canonical);
+		throw TerminologyErrors.unknownValueSet(canonical);
 	}
 
 	/**
