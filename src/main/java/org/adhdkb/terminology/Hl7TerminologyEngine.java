@@ -286,6 +286,12 @@ final class Hl7TerminologyEngine {
 			return found;
 		}
 
+		/** {@link #valueSet} in R4; null if there is none. */
+		org.hl7.fhir.r4.model.ValueSet r4ValueSet(String url, String version) {
+			ValueSet found = valueSet(url, version);
+			return found == null ? null : (org.hl7.fhir.r4.model.ValueSet) toR4(found);
+		}
+
 		/** Makes the stored code systems and value sets the value set refers to, and are not in the request, visible. */
 		void addReferenced(ValueSet valueSet) {
 			Deque<ValueSet> toVisit = new ArrayDeque<>(List.of(valueSet));

@@ -106,10 +106,8 @@ public class ValueSetOperations {
 		}
 
 		if (TxResources.present(txResources) || valueSet != null) {
-			IValidationSupport support = txResourceSupport.chain(txResources == null ? List.of() : txResources);
-			ValueSet source = valueSet != null ? valueSet : resolve(support, id, url, valueSetVersion, requestDetails);
-			ValueSetGuard.check(source, support);
 			try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
+				ValueSet source = engineTarget(session, txResources, id, url, valueSet, valueSetVersion, requestDetails);
 				return session.expand(source, Hl7TerminologyEngine.request(requestDetails),
 						servletRequest.getHeader("Accept-Language"), maxExpansionSize);
 			}
@@ -187,11 +185,8 @@ public class ValueSetOperations {
 			throw new InvalidRequestException("$validate-code needs code, coding or codeableConcept");
 		}
 		if (TxResources.present(txResources) || valueSet != null) {
-			IValidationSupport support =
-					txResourceSupport.chain(txResources == null ? List.of() : txResources);
-			ValueSet target = valueSet != null ? valueSet : resolve(support, id, url, valueSetVersion, requestDetails);
-			ValueSetGuard.check(target, support);
 			try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
+				ValueSet target = engineTarget(session, txResources, id, url, valueSet, valueSetVersion, requestDetails);
 				return session.validate(target, Hl7TerminologyEngine.request(requestDetails), false,
 						servletRequest.getHeader("Accept-Language"));
 			}
@@ -213,16 +208,20 @@ public class ValueSetOperations {
 				instanceof ValueSet found ? found : null;
 	}
 
-	private ValueSet resolve(IValidationSupport support, IdType id, UriType url, StringType version,
-			RequestDetails requestDetails) {
-		if (id != null) {
-			return lookups.readValueSet(id, requestDetails);
+	/**
+	 * The value set a request for the HL7 engine names: inline, stored by id, or by url among the request's resources
+	 * and the stored ones (the latest version if the request names none); checked by {@link ValueSetGuard}.
+	 */
+	private ValueSet engineTarget(Hl7TerminologyEngine.Session session, List<IBaseResource> txResources, IdType id,
+			UriType url, ValueSet inline, StringType version, RequestDetails requestDetails) {
+		ValueSet target = inline != null ? inline
+				: id != null ? lookups.readValueSet(id, requestDetails)
+				: session.r4ValueSet(url.getValue(), valueOf(version));
+		if (target == null) {
+			throw TerminologyErrors.unknownValueSet(TerminologyLookups.versioned(url.getValue(), valueOf(version)));
 		}
-		String canonical = TerminologyLookups.versioned(url.getValue(), valueOf(version));
-		if (support.fetchValueSet(canonical) instanceof ValueSet found) {
-			return found;
-		}
-		throw TerminologyErrors.unknownValueSet(canonical);
+		ValueSetGuard.check(target, txResourceSupport.chain(txResources == null ? List.of() : txResources));
+		return target;
 	}
 
 	/**
