@@ -119,25 +119,9 @@ public class CodeSystemOperations {
 			return (Parameters) hapi.lookup(
 					servletRequest, code, system, coding, version, displayLanguage, propertyNames, requestDetails);
 		}
-		String codeSystem = coding != null ? coding.getSystem() : valueOf(system);
-		String codeValue = coding != null ? coding.getCode() : code == null ? null : code.getValue();
-		if (codeSystem == null || codeValue == null) {
-			throw new InvalidRequestException("$lookup needs system and code, or coding");
+		try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
+			return session.lookup(Hl7TerminologyEngine.request(requestDetails));
 		}
-		TerminologyLookups answering = lookupsFor(txResources);
-		if (!answering.isKnownCodeSystem(codeSystem, valueOf(version))) {
-			throw new ResourceNotFoundException("Unknown code system " + TerminologyLookups.versioned(codeSystem, valueOf(version)));
-		}
-		IValidationSupport support = answering.validationSupport();
-		IValidationSupport.LookupCodeResult result = support.lookupCode(
-				new ValidationSupportContext(support),
-				new LookupCodeRequest(TerminologyLookups.versioned(codeSystem, valueOf(version)), codeValue,
-						displayLanguage == null ? null : displayLanguage.getValue(),
-						propertyNames.stream().map(IPrimitiveType::getValue).toList()));
-		if (result == null || !result.isFound()) {
-			throw new ResourceNotFoundException("Unable to find code '" + codeValue + "' in code system " + codeSystem);
-		}
-		return (Parameters) result.toParameters(support.getFhirContext(), propertyNames);
 	}
 
 	@Operation(name = "$subsumes", idempotent = true, typeName = "CodeSystem", returnParameters = {

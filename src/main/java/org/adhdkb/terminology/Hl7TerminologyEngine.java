@@ -200,6 +200,23 @@ final class Hl7TerminologyEngine {
 	private static final String REQUEST_CONTENTS = ca.uhn.fhir.rest.annotation.OperationParam.class.getName()
 			+ "_PARSED_RESOURCE";
 
+	/**
+	 * Parameters the engine honours and HAPI's terminology service does not: a request for a stored value set that
+	 * carries one of them is answered by the engine too.
+	 */
+	static final Set<String> ENGINE_ONLY_PARAMETERS = Set.of(
+			"system-version", "force-system-version", "check-system-version", "default-valueset-version", "property",
+			"includeDefinition", "designation", "useSupplement", "valueset-membership-only",
+			"lenient-display-validation", "excludeNotForUI");
+
+	/** True if the request carries a parameter that only the engine honours. */
+	static boolean needsEngine(ca.uhn.fhir.rest.api.server.RequestDetails requestDetails) {
+		if (requestDetails.getUserData().get(REQUEST_CONTENTS) instanceof org.hl7.fhir.r4.model.Parameters body) {
+			return body.getParameter().stream().anyMatch(parameter -> ENGINE_ONLY_PARAMETERS.contains(parameter.getName()));
+		}
+		return requestDetails.getParameters().keySet().stream().anyMatch(ENGINE_ONLY_PARAMETERS::contains);
+	}
+
 	static Parameters request(ca.uhn.fhir.rest.api.server.RequestDetails requestDetails) {
 		if (requestDetails.getUserData().get(REQUEST_CONTENTS) instanceof org.hl7.fhir.r4.model.Parameters body) {
 			return (Parameters) toR5(body);
@@ -484,10 +501,50 @@ final class Hl7TerminologyEngine {
 			return (org.hl7.fhir.r4.model.Parameters) toR4(answer(result, code, system, codeableConcept));
 		}
 
+		/** {@code $lookup}: the concept of the request's code system (system and code, or coding). */
+		org.hl7.fhir.r4.model.Parameters lookup(Parameters request) {
+			Coding coding = request.hasParameter("coding") ? (Coding) request.getParameterValue("coding")
+					: new Coding(string(request, "system"), string(request, "code"), null)
+							.setVersion(string(request, "version"));
+			if (!coding.hasSystem() || !coding.hasCode()) {
+				throw new InvalidRequestException("$lookup needs system and code, or coding");
+			}
+			String version = coding.hasVersion() ? coding.getVersion() : string(request, "version");
+			addCodeSystem(coding.getSystem(), version);
+			CodeSystem codeSystem = version != null
+					? context.fetchCodeSystem(coding.getSystem(), version, null) : context.fetchCodeSystem(coding.getSystem());
+			if (codeSystem == null) {
+				throw new ResourceNotFoundException("Unknown code system "
+						+ TerminologyLookups.versioned(coding.getSystem(), version));
+			}
+			org.hl7.fhir.r5.model.CodeSystem.ConceptDefinitionComponent concept =
+					CodeSystemUtilities.findCode(codeSystem.getConcept(), coding.getCode());
+			if (concept == null) {
+				throw new ResourceNotFoundException("Unable to find code '" + coding.getCode() + "' in code system "
+						+ codeSystem.getVersionedUrl());
+			}
+			List<CodeSystem> supplements = new ArrayList<>();
+			for (ParametersParameterComponent parameter : request.getParameter()) {
+				if ("useSupplement".equals(parameter.getName()) && parameter.hasValue()) {
+					CodeSystem supplement = context.fetchCodeSystem(parameter.getValue().primitiveValue());
+					if (supplement == null) {
+						throw missingSupplement(parameter.getValue().primitiveValue());
+					}
+					supplements.add(supplement);
+				}
+			}
+			List<String> properties = request.getParameter().stream()
+					.filter(parameter -> "property".equals(parameter.getName()) && parameter.hasValue())
+					.map(parameter -> parameter.getValue().primitiveValue())
+					.toList();
+			return (org.hl7.fhir.r4.model.Parameters) toR4(ConceptLookup.answer(codeSystem, concept, properties, supplements));
+		}
+
 		/**
-		 * The engine (6.7.9) stops at the first include of the code's system when a value set includes several versions
-		 * of it, and says the code is unknown if that version lacks it; terminology servers look in every version the
-		 * value set includes. So a negative answer for a coding without a version is checked again in each of them.
+		 * The engine (6.7.9) looks only in the first include of the code's system when a value set includes several
+		 * versions of it, and says the code is unknown if that version lacks it; terminology servers look in every
+		 * version the value set includes. So a negative answer for a coding without a version is checked again against
+		 * the value set with the includes of each one of those versions alone.
 		 */
 		private ValidationResult validateCoding(ValidationOptions options, Coding coding, ValueSet valueSet) {
 			ValidationResult result = context.validateCode(options, coding, valueSet);
@@ -502,8 +559,11 @@ final class Hl7TerminologyEngine {
 			if (versions.size() < 2) {
 				return result;
 			}
-			for (String version : versions) {
-				ValidationResult inVersion = context.validateCode(options, coding.copy().setVersion(version), valueSet);
+			for (String version : versions.subList(1, versions.size())) {
+				ValueSet oneVersion = valueSet.copy();
+				oneVersion.getCompose().getInclude().removeIf(include -> coding.getSystem().equals(include.getSystem())
+						&& include.hasVersion() && !version.equals(include.getVersion()));
+				ValidationResult inVersion = context.validateCode(options, coding, oneVersion);
 				if (inVersion.isOk()) {
 					return inVersion;
 				}
@@ -601,6 +661,19 @@ final class Hl7TerminologyEngine {
 			issue.getDetails().setText(outcome.getError());
 		}
 		return error(operationOutcome, outcome.getError(), outcome.getErrorClass());
+	}
+
+	/** A supplement the request names and the server does not have: 4xx, worded as the HL7 terminology tools do. */
+	private static BaseServerResponseException missingSupplement(String url) {
+		OperationOutcome outcome = new OperationOutcome();
+		OperationOutcomeIssueComponent issue = outcome.addIssue()
+				.setSeverity(OperationOutcome.IssueSeverity.ERROR)
+				.setCode(OperationOutcome.IssueType.NOTFOUND);
+		issue.addExtension("http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id",
+				new StringType("VALUESET_SUPPLEMENT_MISSING"));
+		issue.getDetails().addCoding("http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "not-found", null);
+		issue.getDetails().setText("Required supplement not found: " + url);
+		return error(outcome, issue.getDetails().getText(), TerminologyServiceErrorClass.BUSINESS_RULE);
 	}
 
 	private static OperationOutcome.IssueType issueType(TerminologyServiceErrorClass errorClass) {

@@ -36,6 +36,7 @@ public class TerminologyConfig {
 			server.registerProvider(new ValueSetOperations(valueSetOperationProvider, lookups, txResources, engine, maxExpansionSize));
 			server.registerProvider(new CodeSystemOperations(codeSystemProvider, lookups, txResources, engine, daoRegistry));
 			server.registerProvider(new ConceptMapOperations(conceptMapProvider, lookups));
+			server.registerProvider(new TerminologyVersions());
 		};
 	}
 }

@@ -10,6 +10,7 @@ import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
@@ -24,6 +25,7 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Type;
 import org.hl7.fhir.r4.model.UriType;
@@ -40,26 +42,28 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * {@code ValueSet/$expand} and {@code ValueSet/$validate-code}. Both hand the work to HAPI: its
- * {@link ValueSetOperationProvider} for stored value sets, its in-memory terminology service for requests that bring
- * their own resources ({@code tx-resource}, an inline {@code valueSet}). This class replaces HAPI's bindings only to add
- * what HAPI lacks:
+ * {@code ValueSet/$expand}, {@code ValueSet/$validate-code} and {@code ValueSet/$batch-validate-code}. Requests for the
+ * stored value sets go to HAPI's {@link ValueSetOperationProvider}, with what HAPI lacks added here:
  * <ul>
- * <li>{@code $expand}: {@code activeOnly}, {@code includeDesignations}, {@code excludeNested}, {@code displayLanguage} for
- * expansions HAPI makes in memory, {@code tx-resource}; {@code filter}, {@code count} and {@code offset} applied here,
- * because without Hibernate Search HAPI ignores {@code filter} for any value set not yet pre-expanded by its scheduler
- * (so right after start-up or an update), and paging must come after the filters HAPI does not apply; expansions
- * larger than the configured maximum refused as too costly; the code systems used listed as {@code used-codesystem}.</li>
- * <li>{@code $validate-code}: an unknown value set is a 404 with an OperationOutcome, not {@code result=false};
- * {@code tx-resource} and an inline {@code valueSet}.</li>
+ * <li>{@code $expand}: {@code activeOnly}, {@code includeDesignations}, {@code excludeNested}, {@code displayLanguage};
+ * {@code filter}, {@code count} and {@code offset} applied here, because without Hibernate Search HAPI ignores
+ * {@code filter} for any value set not yet pre-expanded by its scheduler (so right after start-up or an update), and
+ * paging must come after the filters HAPI does not apply; expansions larger than the configured maximum refused as too
+ * costly; the code systems used listed as {@code used-codesystem}.</li>
+ * <li>{@code $validate-code}: an unknown value set is a 404 with an OperationOutcome, not {@code result=false}.</li>
  * </ul>
+ * Requests that bring their own resources ({@code tx-resource}, an inline {@code valueSet}), or carry a parameter
+ * HAPI does not honour ({@link Hl7TerminologyEngine#ENGINE_ONLY_PARAMETERS}), and every batch go to the HL7 core
+ * terminology engine ({@link Hl7TerminologyEngine}).
  */
 public class ValueSetOperations {
 
 	/** Expansion parameters this server honours; TerminologyCapabilities lists the same. */
 	static final List<String> EXPANSION_PARAMETERS = List.of(
 			"url", "valueSet", "valueSetVersion", "filter", "count", "offset", "activeOnly", "includeDesignations",
-			"displayLanguage", "includeHierarchy", "excludeNested", "tx-resource");
+			"displayLanguage", "includeHierarchy", "excludeNested", "tx-resource", "system-version",
+			"force-system-version", "check-system-version", "default-valueset-version", "property", "includeDefinition",
+			"designation", "useSupplement");
 
 	private static final Set<String> ECHOED_PARAMETERS = Set.of(
 			"filter", "count", "offset", "activeOnly", "includeDesignations", "displayLanguage", "excludeNested",
@@ -105,7 +109,7 @@ public class ValueSetOperations {
 			throw new InvalidRequestException("$expand needs a value set: an id, a url or a valueSet parameter");
 		}
 
-		if (TxResources.present(txResources) || valueSet != null) {
+		if (TxResources.present(txResources) || valueSet != null || Hl7TerminologyEngine.needsEngine(requestDetails)) {
 			try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
 				ValueSet source = engineTarget(session, txResources, id, url, valueSet, valueSetVersion, requestDetails);
 				return session.expand(source, Hl7TerminologyEngine.request(requestDetails),
@@ -184,7 +188,7 @@ public class ValueSetOperations {
 		if (code == null && coding == null && codeableConcept == null) {
 			throw new InvalidRequestException("$validate-code needs code, coding or codeableConcept");
 		}
-		if (TxResources.present(txResources) || valueSet != null) {
+		if (TxResources.present(txResources) || valueSet != null || Hl7TerminologyEngine.needsEngine(requestDetails)) {
 			try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
 				ValueSet target = engineTarget(session, txResources, id, url, valueSet, valueSetVersion, requestDetails);
 				return session.validate(target, Hl7TerminologyEngine.request(requestDetails), false,
@@ -197,6 +201,57 @@ public class ValueSetOperations {
 		ValueSetGuard.check(storedValueSet(id, url, valueSetVersion, requestDetails), lookups.validationSupport());
 		return (Parameters) hapi.validateCode(servletRequest, id, url, valueSetVersion, code, system, systemVersion,
 				display, coding, codeableConcept, requestDetails);
+	}
+
+	/**
+	 * {@code ValueSet/$batch-validate-code} (FHIR terminology ecosystem): one value set, several codes, each in a
+	 * {@code validation} Parameters holding what a {@code $validate-code} request would; the answer has one
+	 * {@code validation} per code, a {@code $validate-code} answer or the OperationOutcome of its failure. The parameters
+	 * outside the validations (the value set, tx-resource, the version parameters, ...) apply to all. Answered by the
+	 * HL7 engine, with one worker context for the batch.
+	 */
+	@Operation(name = "$batch-validate-code", typeName = "ValueSet")
+	public Parameters batchValidateCode(
+			HttpServletRequest servletRequest,
+			@IdParam(optional = true) IdType id,
+			@OperationParam(name = "url", min = 0, max = 1) UriType url,
+			@OperationParam(name = "valueSet", min = 0, max = 1) ValueSet valueSet,
+			@OperationParam(name = "valueSetVersion", min = 0, max = 1) StringType valueSetVersion,
+			@OperationParam(name = "validation", min = 0, max = OperationParam.MAX_UNLIMITED) List<IBaseResource> validations,
+			@OperationParam(name = "tx-resource", min = 0, max = OperationParam.MAX_UNLIMITED) List<IBaseResource> txResources,
+			RequestDetails requestDetails) {
+		if (id == null && url == null && valueSet == null) {
+			throw new InvalidRequestException("$batch-validate-code needs a value set: an id, a url or a valueSet parameter");
+		}
+		org.hl7.fhir.r5.model.Parameters common = Hl7TerminologyEngine.request(requestDetails);
+		common.getParameter().removeIf(parameter -> Set.of("validation", "tx-resource").contains(parameter.getName()));
+		Parameters answer = new Parameters();
+		try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
+			ValueSet target = engineTarget(session, txResources, id, url, valueSet, valueSetVersion, requestDetails);
+			for (IBaseResource validation : validations == null ? List.<IBaseResource>of() : validations) {
+				org.hl7.fhir.r5.model.Parameters request = common.copy();
+				if (validation instanceof Parameters parameters) {
+					request.getParameter().addAll(((org.hl7.fhir.r5.model.Parameters) Hl7TerminologyEngine.toR5(parameters)).getParameter());
+				}
+				Resource result;
+				try {
+					result = session.validate(target, request, false, servletRequest.getHeader("Accept-Language"));
+				} catch (BaseServerResponseException failure) {
+					result = failure.getOperationOutcome() instanceof Resource outcome ? outcome : failureOutcome(failure);
+				}
+				answer.addParameter().setName("validation").setResource(result);
+			}
+		}
+		return answer;
+	}
+
+	private static org.hl7.fhir.r4.model.OperationOutcome failureOutcome(BaseServerResponseException failure) {
+		org.hl7.fhir.r4.model.OperationOutcome outcome = new org.hl7.fhir.r4.model.OperationOutcome();
+		outcome.addIssue()
+				.setSeverity(org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity.ERROR)
+				.setCode(org.hl7.fhir.r4.model.OperationOutcome.IssueType.PROCESSING)
+				.setDiagnostics(failure.getMessage());
+		return outcome;
 	}
 
 	/** The stored value set an operation names, or null (HAPI then answers 404 in its own words). */
