@@ -490,10 +490,14 @@ final class Hl7TerminologyEngine {
 				throw error(outcome, result.getMessage(), result.getErrorClass());
 			}
 			if (result.getVersion() == null && !result.isOk()) {
-				// The engine names no version when the code is unknown; the answer names the version it was checked in.
+				// The engine names no version when the code is unknown; the answer names the version it was checked in,
+				// which is certain when the code system has only one.
 				String checkedSystem = result.getSystem() != null ? result.getSystem() : system;
-				CodeSystem checked = checkedSystem == null ? null : version != null
-						? context.fetchCodeSystem(checkedSystem, version, null) : context.fetchCodeSystem(checkedSystem);
+				List<CodeSystem> versions = checkedSystem == null ? List.of()
+						: context.fetchResourceVersions(CodeSystem.class, checkedSystem);
+				CodeSystem checked = version != null && checkedSystem != null
+						? context.fetchCodeSystem(checkedSystem, version, null)
+						: versions.size() == 1 ? versions.get(0) : null;
 				if (checked != null && checked.hasVersion()) {
 					result.setVersion(checked.getVersion());
 				}
@@ -563,6 +567,8 @@ final class Hl7TerminologyEngine {
 				ValueSet oneVersion = valueSet.copy();
 				oneVersion.getCompose().getInclude().removeIf(include -> coding.getSystem().equals(include.getSystem())
 						&& include.hasVersion() && !version.equals(include.getVersion()));
+				// The engine caches answers by value set url and version, which the narrowed copy shares.
+				context.initTxCache(newCache());
 				ValidationResult inVersion = context.validateCode(options, coding, oneVersion);
 				if (inVersion.isOk()) {
 					return inVersion;
