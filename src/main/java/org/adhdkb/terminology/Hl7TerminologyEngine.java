@@ -240,6 +240,8 @@ final class Hl7TerminologyEngine {
 		return converted;
 	}
 
+	private static final String SUPPLEMENT_NEEDED = "http://hl7.org/fhir/StructureDefinition/valueset-supplement";
+
 	/** Filter operators that select by the is-a hierarchy. */
 	private static final Set<String> HIERARCHY_OPERATORS =
 			Set.of("is-a", "descendent-of", "is-not-a", "generalizes", "child-of", "descendent-leaf");
@@ -348,6 +350,7 @@ final class Hl7TerminologyEngine {
 				String acceptLanguage, int maxSize) {
 			ValueSet valueSet = (ValueSet) toR5(r4ValueSet);
 			addReferenced(valueSet);
+			supplements(request, valueSet);
 			Parameters parameters = request.copy();
 			parameters.getParameter().removeIf(parameter -> "tx-resource".equals(parameter.getName())
 					|| "valueSet".equals(parameter.getName()));
@@ -434,6 +437,7 @@ final class Hl7TerminologyEngine {
 			if (valueSet != null) {
 				addReferenced(valueSet);
 			}
+			supplements(request, valueSet);
 			ValidationOptions options = new ValidationOptions(FhirPublication.R5);
 			String language = request.hasParameter("displayLanguage")
 					? request.getParameterValue("displayLanguage").primitiveValue() : acceptLanguage;
@@ -460,20 +464,22 @@ final class Hl7TerminologyEngine {
 			String code = null;
 			String system = null;
 			String version = null;
+			String display = null;
 			CodeableConcept codeableConcept = null;
 			ValidationResult result;
 			if (request.hasParameter("code")) {
 				code = string(request, "code");
 				system = string(request, codeSystemMode ? "url" : "system");
 				version = string(request, codeSystemMode ? "version" : "systemVersion");
+				display = string(request, "display");
 				addCodeSystem(system, version);
-				result = context.validateCode(options.withGuessSystem(), system, version, code,
-						string(request, "display"), valueSet);
+				result = context.validateCode(options.withGuessSystem(), system, version, code, display, valueSet);
 			} else if (request.hasParameter("coding")) {
 				Coding coding = (Coding) request.getParameterValue("coding");
 				code = coding.getCode();
 				system = coding.getSystem();
 				version = coding.getVersion();
+				display = coding.getDisplay();
 				addCodeSystem(system, coding.getVersion());
 				result = validateCoding(options, coding, valueSet);
 			} else if (request.hasParameter("codeableConcept")) {
@@ -502,7 +508,33 @@ final class Hl7TerminologyEngine {
 					result.setVersion(checked.getVersion());
 				}
 			}
-			return (org.hl7.fhir.r4.model.Parameters) toR4(answer(result, code, system, codeableConcept));
+			return (org.hl7.fhir.r4.model.Parameters) toR4(answer(result, code, system, display, codeableConcept));
+		}
+
+		/**
+		 * The supplements the request names ({@code useSupplement}) and the value set requires (extension
+		 * valueset-supplement); one the server does not have is a 4xx, as the HL7 terminology tools answer (the engine
+		 * ignores a missing one the request names).
+		 */
+		private List<CodeSystem> supplements(Parameters request, ValueSet valueSet) {
+			List<String> wanted = new ArrayList<>();
+			request.getParameter().stream()
+					.filter(parameter -> "useSupplement".equals(parameter.getName()) && parameter.hasValue())
+					.forEach(parameter -> wanted.add(parameter.getValue().primitiveValue()));
+			if (valueSet != null) {
+				valueSet.getExtensionsByUrl(SUPPLEMENT_NEEDED).stream()
+						.filter(extension -> extension.hasValue())
+						.forEach(extension -> wanted.add(extension.getValue().primitiveValue()));
+			}
+			List<CodeSystem> found = new ArrayList<>();
+			for (String canonical : wanted) {
+				CodeSystem supplement = context.fetchCodeSystem(canonical);
+				if (supplement == null) {
+					throw missingSupplement(canonical);
+				}
+				found.add(supplement);
+			}
+			return found;
 		}
 
 		/** {@code $lookup}: the concept of the request's code system (system and code, or coding). */
@@ -527,16 +559,7 @@ final class Hl7TerminologyEngine {
 				throw new ResourceNotFoundException("Unable to find code '" + coding.getCode() + "' in code system "
 						+ codeSystem.getVersionedUrl());
 			}
-			List<CodeSystem> supplements = new ArrayList<>();
-			for (ParametersParameterComponent parameter : request.getParameter()) {
-				if ("useSupplement".equals(parameter.getName()) && parameter.hasValue()) {
-					CodeSystem supplement = context.fetchCodeSystem(parameter.getValue().primitiveValue());
-					if (supplement == null) {
-						throw missingSupplement(parameter.getValue().primitiveValue());
-					}
-					supplements.add(supplement);
-				}
-			}
+			List<CodeSystem> supplements = supplements(request, null);
 			List<String> properties = request.getParameter().stream()
 					.filter(parameter -> "property".equals(parameter.getName()) && parameter.hasValue())
 					.map(parameter -> parameter.getValue().primitiveValue())
@@ -548,7 +571,8 @@ final class Hl7TerminologyEngine {
 		 * The engine (6.7.9) looks only in the first include of the code's system when a value set includes several
 		 * versions of it, and says the code is unknown if that version lacks it; terminology servers look in every
 		 * version the value set includes. So a negative answer for a coding without a version is checked again against
-		 * the value set with the includes of each one of those versions alone.
+		 * the value set with the includes of each one of those versions alone, and with its versioned excludes as codes
+		 * (see {@link #withVersionedExcludesAsCodes}).
 		 */
 		private ValidationResult validateCoding(ValidationOptions options, Coding coding, ValueSet valueSet) {
 			ValidationResult result = context.validateCode(options, coding, valueSet);
@@ -560,21 +584,55 @@ final class Hl7TerminologyEngine {
 					.map(ConceptSetComponent::getVersion)
 					.distinct()
 					.toList();
-			if (versions.size() < 2) {
-				return result;
-			}
-			for (String version : versions.subList(1, versions.size())) {
+			List<ValueSet> alternatives = new ArrayList<>();
+			for (String version : versions.subList(Math.min(1, versions.size()), versions.size())) {
 				ValueSet oneVersion = valueSet.copy();
 				oneVersion.getCompose().getInclude().removeIf(include -> coding.getSystem().equals(include.getSystem())
 						&& include.hasVersion() && !version.equals(include.getVersion()));
-				// The engine caches answers by value set url and version, which the narrowed copy shares.
+				alternatives.add(oneVersion);
+			}
+			ValueSet codesExcluded = withVersionedExcludesAsCodes(valueSet, coding.getSystem());
+			if (codesExcluded != null) {
+				alternatives.add(codesExcluded);
+			}
+			for (ValueSet alternative : alternatives) {
+				// The engine caches answers by value set url and version, which the alternatives share.
 				context.initTxCache(newCache());
-				ValidationResult inVersion = context.validateCode(options, coding, oneVersion);
-				if (inVersion.isOk()) {
-					return inVersion;
+				ValidationResult again = context.validateCode(options, coding, alternative);
+				if (again.isOk()) {
+					return again;
 				}
 			}
 			return result;
+		}
+
+		/**
+		 * The engine (6.7.9) also takes the version of an exclude for a version the code must have. An exclude of a
+		 * version of a code system removes those codes, whatever version the coding has; the copy of the value set
+		 * returned lists the excluded codes instead, or is null if there is no such exclude or it cannot be expanded.
+		 */
+		private ValueSet withVersionedExcludesAsCodes(ValueSet valueSet, String system) {
+			ValueSet copy = valueSet.copy();
+			boolean changed = false;
+			for (ConceptSetComponent exclude : copy.getCompose().getExclude()) {
+				if (!system.equals(exclude.getSystem()) || !exclude.hasVersion() || exclude.hasValueSet()) {
+					continue;
+				}
+				ValueSet excluded = new ValueSet().setUrl("urn:uuid:" + java.util.UUID.randomUUID());
+				excluded.getCompose().addInclude(exclude.copy());
+				ValueSetExpansionOutcome outcome = context.expandVS(
+						new ExpansionOptions(false, false, 0, false, null), excluded, new Parameters(), true);
+				if (outcome.getValueset() == null) {
+					return null;
+				}
+				exclude.setVersion(null);
+				exclude.getFilter().clear();
+				exclude.getConcept().clear();
+				outcome.getValueset().getExpansion().getContains()
+						.forEach(contains -> exclude.addConcept().setCode(contains.getCode()));
+				changed = true;
+			}
+			return changed ? copy : null;
 		}
 
 		/**
@@ -584,7 +642,9 @@ final class Hl7TerminologyEngine {
 		 */
 		private ValidationResult firstValidCoding(ValidationOptions options, CodeableConcept codeableConcept,
 				ValueSet valueSet, ValidationResult result) {
-			if (codeableConcept.getCoding().size() < 2 && result.isOk()) {
+			boolean missedKnownSystem = !result.isOk() && result.getUnknownSystems() != null
+					&& result.getUnknownSystems().stream().anyMatch(system -> context.fetchCodeSystem(system) != null);
+			if (result.isOk() ? codeableConcept.getCoding().size() < 2 : !missedKnownSystem) {
 				return result;
 			}
 			for (Coding coding : codeableConcept.getCoding()) {
@@ -608,7 +668,7 @@ final class Hl7TerminologyEngine {
 	}
 
 	/** The {@code $validate-code} answer: result, what was found, and the issues, as the HL7 terminology tools give it. */
-	private static Parameters answer(ValidationResult result, String code, String system,
+	private static Parameters answer(ValidationResult result, String code, String system, String display,
 			CodeableConcept codeableConcept) {
 		Parameters answer = new Parameters();
 		answer.addParameter("result", result.getSeverity() != IssueSeverity.ERROR);
@@ -625,8 +685,9 @@ final class Hl7TerminologyEngine {
 		if (result.getVersion() != null) {
 			answer.addParameter("version", new StringType(result.getVersion()));
 		}
-		if (result.getDisplay() != null) {
-			answer.addParameter("display", new StringType(result.getDisplay()));
+		String foundDisplay = result.getDisplay() != null ? result.getDisplay() : result.isOk() ? display : null;
+		if (foundDisplay != null) {
+			answer.addParameter("display", new StringType(foundDisplay));
 		}
 		if (result.getMessage() != null) {
 			answer.addParameter("message", new StringType(txWording(result.getMessage())));
@@ -731,15 +792,17 @@ final class Hl7TerminologyEngine {
 			java.util.regex.Pattern.compile("#([^\\s']+): '([^']*)''");
 
 	/**
-	 * Two wordings of the engine's messages (6.7.9) as terminology servers, and later versions of the engine, word
+	 * Wordings of the engine's messages (6.7.9) as terminology servers, and later versions of the engine, word
 	 * them: the versions a code system has, {@code 1.0.0,1.2.0}, as {@code 1.0.0 or 1.2.0} ({@code a, b or c} for
-	 * more); a code with its display, {@code 'system#code: 'display''}, as {@code 'system#code ('display')'}.
+	 * more); a code with its display, {@code 'system#code: 'display''}, as {@code 'system#code ('display')'}; a
+	 * retired concept (which FHIR counts as inactive) as having "a status of retired and inactive".
 	 */
 	static String txWording(String text) {
 		if (text == null) {
 			return null;
 		}
-		text = CODE_WITH_DISPLAY.matcher(text).replaceAll("#$1 ('$2')'");
+		text = CODE_WITH_DISPLAY.matcher(text).replaceAll("#$1 ('$2')'")
+				.replace("has a status of retired and its use", "has a status of retired and inactive and its use");
 		if (!text.contains("Valid versions: ")) {
 			return text;
 		}

@@ -10,7 +10,7 @@ import org.hl7.fhir.r4.model.StringType;
  */
 public class TerminologyVersions {
 
-	static final String FHIR_VERSION = "4.0";
+	static final String FHIR_VERSION = "4.0.1";
 
 	@Operation(name = "$versions", idempotent = true)
 	public Parameters versions() {
