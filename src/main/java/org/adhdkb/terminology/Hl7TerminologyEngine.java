@@ -219,7 +219,12 @@ final class Hl7TerminologyEngine {
 
 	static Parameters request(ca.uhn.fhir.rest.api.server.RequestDetails requestDetails) {
 		if (requestDetails.getUserData().get(REQUEST_CONTENTS) instanceof org.hl7.fhir.r4.model.Parameters body) {
-			return (Parameters) toR5(body);
+			// Without the tx-resources, which the session has already (converting them is most of the cost).
+			org.hl7.fhir.r4.model.Parameters withoutResources = new org.hl7.fhir.r4.model.Parameters();
+			body.getParameter().stream()
+					.filter(parameter -> !"tx-resource".equals(parameter.getName()))
+					.forEach(withoutResources::addParameter);
+			return (Parameters) toR5(withoutResources);
 		}
 		Parameters parameters = new Parameters();
 		requestDetails.getParameters().forEach((name, values) -> {
