@@ -66,9 +66,12 @@ final class Hl7TerminologyEngine {
 			"default-valueset-version", "system-version", "force-system-version", "default-system-version",
 			"check-system-version", "includeAlternateCodes");
 
-	/** Idle worker contexts kept per distinct set of tx-resources; more are dropped. */
-	private static final int MAX_KEPT_RESOURCE_SETS = 32;
-	private static final int MAX_IDLE_PER_SET = 4;
+	/**
+	 * Idle worker contexts kept, per distinct set of tx-resources; more are dropped. Each holds its own copy of the
+	 * IANA language registry (some megabytes), so few are kept.
+	 */
+	private static final int MAX_KEPT_RESOURCE_SETS = 8;
+	private static final int MAX_IDLE_PER_SET = 2;
 
 	private final IValidationSupport server;
 	private final LongSupplier storageVersion;
@@ -501,14 +504,11 @@ final class Hl7TerminologyEngine {
 				throw error(outcome, result.getMessage(), result.getErrorClass());
 			}
 			if (result.getVersion() == null && !result.isOk()) {
-				// The engine names no version when the code is unknown; the answer names the version it was checked in,
-				// which is certain when the code system has only one.
+				// The engine names no version when the code is unknown; terminology servers name the version asked for,
+				// else the latest.
 				String checkedSystem = result.getSystem() != null ? result.getSystem() : system;
-				List<CodeSystem> versions = checkedSystem == null ? List.of()
-						: context.fetchResourceVersions(CodeSystem.class, checkedSystem);
-				CodeSystem checked = version != null && checkedSystem != null
-						? context.fetchCodeSystem(checkedSystem, version, null)
-						: versions.size() == 1 ? versions.get(0) : null;
+				CodeSystem checked = checkedSystem == null ? null : version != null
+						? context.fetchCodeSystem(checkedSystem, version, null) : context.fetchCodeSystem(checkedSystem);
 				if (checked != null && checked.hasVersion()) {
 					result.setVersion(checked.getVersion());
 				}
