@@ -503,17 +503,33 @@ final class Hl7TerminologyEngine {
 				outcome.getIssue().addAll(withoutLocation(result.getIssues()));
 				throw error(outcome, result.getMessage(), result.getErrorClass());
 			}
-			if (result.getVersion() == null && !result.isOk()) {
-				// The engine names no version when the code is unknown; terminology servers name the version asked for,
-				// else the latest.
-				String checkedSystem = result.getSystem() != null ? result.getSystem() : system;
-				CodeSystem checked = checkedSystem == null ? null : version != null
-						? context.fetchCodeSystem(checkedSystem, version, null) : context.fetchCodeSystem(checkedSystem);
-				if (checked != null && checked.hasVersion()) {
-					result.setVersion(checked.getVersion());
-				}
+			if (!result.isOk()) {
+				namedAsCheckedIn(result, system, version, code);
 			}
 			return (org.hl7.fhir.r4.model.Parameters) toR4(answer(result, code, system, display, codeableConcept));
+		}
+
+		/**
+		 * A negative answer names the code system version the code was checked in and, if the code system has the
+		 * code, its display, as terminology servers answer; the engine leaves both out when the code is unknown to the
+		 * value set. Without a version asked for, that is the latest.
+		 */
+		private void namedAsCheckedIn(ValidationResult result, String system, String version, String code) {
+			String checkedSystem = result.getSystem() != null ? result.getSystem() : system;
+			String checkedVersion = result.getVersion() != null ? result.getVersion() : version;
+			CodeSystem checked = checkedSystem == null ? null : checkedVersion != null
+					? context.fetchCodeSystem(checkedSystem, checkedVersion, null) : context.fetchCodeSystem(checkedSystem);
+			if (checked == null) {
+				return;
+			}
+			if (result.getVersion() == null && checked.hasVersion()) {
+				result.setVersion(checked.getVersion());
+			}
+			org.hl7.fhir.r5.model.CodeSystem.ConceptDefinitionComponent concept =
+					code == null ? null : CodeSystemUtilities.findCode(checked.getConcept(), code);
+			if (result.getDisplay() == null && concept != null && concept.hasDisplay()) {
+				result.setDisplay(concept.getDisplay());
+			}
 		}
 
 		/**
