@@ -1,10 +1,6 @@
 package org.adhdkb.terminology;
 
-import ca.uhn.fhir.context.support.ConceptValidationOptions;
 import ca.uhn.fhir.context.support.IValidationSupport;
-import ca.uhn.fhir.context.support.IValidationSupport.CodeValidationResult;
-import ca.uhn.fhir.context.support.ValidationSupportContext;
-import ca.uhn.fhir.context.support.ValueSetExpansionOptions;
 import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
@@ -12,8 +8,6 @@ import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.BooleanType;
@@ -302,7 +296,7 @@ public class ValueSetOperations {
 			entry.setContains(
 					select(entry.getContains(), filter, activeOnly, includeDesignations, displayLanguage, concepts));
 			if (displayLanguage != null && concept != null) {
-				// HAPI's in-memory expansion keeps the default display whatever the displayLanguage.
+				// HAPI's expansion may keep the default display whatever the displayLanguage.
 				concept.getDesignation().stream()
 						.filter(designation -> isLanguage(designation.getLanguage(), displayLanguage))
 						.findFirst()
