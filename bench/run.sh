@@ -25,7 +25,8 @@ done
 BASE="http://127.0.0.1:$PORT"
 rm -rf "$WORK/db"
 start=$(date +%s.%N)
-java $JAVA_OPTS -jar target/adhdkb.jar --server.port=$PORT --adhdkb.data-dir="$WORK/db" >"$WORK/server.log" 2>&1 &
+# local writes: the benchmark PUTs its test patient without a token
+java $JAVA_OPTS -jar target/adhdkb.jar --server.port=$PORT --adhdkb.data-dir="$WORK/db" --adhdkb.security.local-writes=true >"$WORK/server.log" 2>&1 &
 SERVER=$!
 NGINX_PID=""
 cleanup() { kill $SERVER 2>/dev/null || true; [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true; }
@@ -43,6 +44,16 @@ curl -fs -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' "$BASE/fhi
   -d '{"resourceType":"Patient","id":"bench-child","birthDate":"2017-05-01"}'
 curl -fs -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' "$BASE/fhir/Observation/bench-child-weight" \
   -d '{"resourceType":"Observation","id":"bench-child-weight","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},"subject":{"reference":"Patient/bench-child"},"effectiveDateTime":"2026-11-01","valueQuantity":{"value":30,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}'
+
+# CDS Hooks order-sign for the same child: a draft of atomoxetine 30 mg a day, once with the full prefetch and once
+# with none, so that the service fetches the record from adhdkb's own /fhir as the client's fhirServer.
+DRAFT='{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"MedicationRequest","id":"bench-draft","status":"draft","intent":"order","subject":{"reference":"Patient/bench-child"},"medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"38400"}]},"dosageInstruction":[{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}},"doseAndRate":[{"doseQuantity":{"value":30,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"}}]}]}}]}'
+CDS_CONTEXT='"hook":"order-sign","hookInstance":"d1577c69-dfbe-44ad-ba6d-3e05e953b2ea","context":{"userId":"Practitioner/bench","patientId":"bench-child","draftOrders":'"$DRAFT"'}'
+PREFETCH_PATIENT=$(curl -fs "$BASE/fhir/Patient/bench-child")
+PREFETCH_OBSERVATIONS=$(curl -fs "$BASE/fhir/Observation?subject=Patient/bench-child&code=http://loinc.org%7C29463-7,http://loinc.org%7C53040-2")
+PREFETCH_MEDICATIONS=$(curl -fs "$BASE/fhir/MedicationRequest?subject=Patient/bench-child")
+echo "{$CDS_CONTEXT,\"prefetch\":{\"patient\":$PREFETCH_PATIENT,\"observations\":$PREFETCH_OBSERVATIONS,\"medications\":$PREFETCH_MEDICATIONS}}" > "$WORK/order-sign-prefetch.json"
+echo "{$CDS_CONTEXT,\"fhirServer\":\"$BASE/fhir\"}" > "$WORK/order-sign-fetch.json"
 
 # The floor: the same read as a static file from nginx.
 mkdir -p "$WORK/nginx/html" "$WORK/nginx/logs"
@@ -71,6 +82,8 @@ ENDPOINTS=(
   "CodeSystem/\$lookup|GET|$BASE/fhir/CodeSystem/\$lookup?system=http://www.nlm.nih.gov/research/umls/rxnorm&code=38400|-"
   "ValueSet/\$validate-code|GET|$BASE/fhir/ValueSet/\$validate-code?url=http://adhdkb.org/fhir/ValueSet/ssri-medications&system=http://www.nlm.nih.gov/research/umls/rxnorm&code=4493|-"
   "PlanDefinition/\$apply (atomoxetine, 30 kg child)|GET|$BASE/fhir/PlanDefinition/atomoxetine-titration/\$apply?subject=Patient/bench-child|-"
+  "CDS Hooks order-sign, full prefetch|POST|$BASE/cds-services/adhd-order-sign|$WORK/order-sign-prefetch.json"
+  "CDS Hooks order-sign, no prefetch (fetches from /fhir)|POST|$BASE/cds-services/adhd-order-sign|$WORK/order-sign-fetch.json"
 )
 
 cat > "$WORK/post.lua" <<'LUA'
@@ -96,14 +109,19 @@ FLOOR_RPS=""
 
 for row in "${ENDPOINTS[@]}"; do
   IFS='|' read -r name method url body <<<"$row"
-  status=$(curl -s -o /dev/null -w '%{http_code}' "$url")
+  if [ "$method" = POST ]; then
+    export BODY_FILE="$body"
+    status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary @"$BODY_FILE" "$url")
+  else
+    status=$(curl -s -o /dev/null -w '%{http_code}' "$url")
+  fi
   if [ "$status" != 200 ]; then
     echo "| $name | not measured: HTTP $status | | | | |" >> "$TABLE"
     FAILED=1
     continue
   fi
   args=(-t2 -c16 --latency)
-  if [ "$method" = POST ]; then export BODY_FILE="bench/requests/$body"; args+=(-s "$WORK/post.lua"); fi
+  if [ "$method" = POST ]; then args+=(-s "$WORK/post.lua"); fi
   wrk "${args[@]}" -d"${WARMUP}s" "$url" >/dev/null
   out=$(wrk "${args[@]}" -d"${DURATION}s" "$url")
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')

@@ -26,14 +26,19 @@ import java.util.Set;
  */
 public record PatientRecord(Patient patient, List<Observation> observations, List<Resource> medications) {
 
-	static final String LOINC = "http://loinc.org";
-	static final String BODY_WEIGHT = "29463-7";
-	static final String METABOLIZER_PHENOTYPE = "53040-2";
-	static final String POOR_METABOLIZER = "LA9657-3";
+	public static final String LOINC = "http://loinc.org";
+	public static final String BODY_WEIGHT = "29463-7";
+	public static final String METABOLIZER_PHENOTYPE = "53040-2";
+	public static final String POOR_METABOLIZER = "LA9657-3";
 
 	private static final Set<Observation.ObservationStatus> USABLE = Set.of(
 			Observation.ObservationStatus.FINAL, Observation.ObservationStatus.AMENDED,
 			Observation.ObservationStatus.CORRECTED, Observation.ObservationStatus.PRELIMINARY);
+
+	/** Whether an observation's status makes its value usable (final, amended, corrected or preliminary). */
+	public static boolean usable(Observation observation) {
+		return USABLE.contains(observation.getStatus());
+	}
 
 	/** Age in whole years on {@code today}, or null without a birth date. */
 	public BigDecimal ageYears(LocalDate today) {
@@ -71,7 +76,7 @@ public record PatientRecord(Patient patient, List<Observation> observations, Lis
 				.toList();
 	}
 
-	static boolean isActive(Resource medication) {
+	public static boolean isActive(Resource medication) {
 		if (medication instanceof MedicationRequest request) {
 			return request.getStatus() == MedicationRequest.MedicationRequestStatus.ACTIVE;
 		}
@@ -82,7 +87,7 @@ public record PatientRecord(Patient patient, List<Observation> observations, Lis
 		return false;
 	}
 
-	static CodeableConcept medicationCode(Resource medication) {
+	public static CodeableConcept medicationCode(Resource medication) {
 		if (medication instanceof MedicationRequest request && request.hasMedicationCodeableConcept()) {
 			return request.getMedicationCodeableConcept();
 		}
@@ -92,11 +97,11 @@ public record PatientRecord(Patient patient, List<Observation> observations, Lis
 		return new CodeableConcept();
 	}
 
-	static boolean hasCode(CodeableConcept concept, String system, String code) {
+	public static boolean hasCode(CodeableConcept concept, String system, String code) {
 		return concept.getCoding().stream().anyMatch(c -> system.equals(c.getSystem()) && code.equals(c.getCode()));
 	}
 
-	private static Date effective(Observation observation) {
+	public static Date effective(Observation observation) {
 		if (observation.hasEffectiveDateTimeType()) {
 			return observation.getEffectiveDateTimeType().getValue();
 		}

@@ -72,7 +72,11 @@ public class PlanApplier {
 	public record Context(String subject, String encounter, String practitioner, Bundle data) {}
 
 	public CarePlan apply(PlanDefinition plan, Context context, RequestDetails request) {
-		PatientRecord record = records.read(context.subject(), context.data(), request);
+		return apply(plan, context, records.read(context.subject(), context.data(), request), request);
+	}
+
+	/** Applies a plan to a record the caller already holds (CDS Hooks builds it from the prefetch). */
+	public CarePlan apply(PlanDefinition plan, Context context, PatientRecord record, RequestDetails request) {
 		EvaluationScope scope = scope(plan, record, request);
 
 		RequestGroup group = new RequestGroup();
@@ -113,7 +117,11 @@ public class PlanApplier {
 	}
 
 	public Resource apply(ActivityDefinition activity, Context context, RequestDetails request) {
-		PatientRecord record = records.read(context.subject(), context.data(), request);
+		return apply(activity, context, records.read(context.subject(), context.data(), request), request);
+	}
+
+	/** Applies an activity to a record the caller already holds. */
+	public Resource apply(ActivityDefinition activity, Context context, PatientRecord record, RequestDetails request) {
 		Map<String, String> definitions = new HashMap<>();
 		for (CanonicalType library : activity.getLibrary()) {
 			definitions.putAll(GuidanceLibrary.definitions(artifacts.byCanonical(Library.class, library.getValue(), request)));
@@ -265,34 +273,34 @@ public class PlanApplier {
 		return null;
 	}
 
+	/** What dosing depends on for this patient today: age, weight, and the CYP2D6 conditions of their record. */
+	public PatientFacts factsOf(PatientRecord record) {
+		Set<String> conditions = new HashSet<>();
+		if (valueSets.anyIn(record.activeMedicationCodings(), ValueSetMembership.STRONG_CYP2D6_INHIBITORS)) {
+			conditions.add("strong-cyp2d6-inhibitor");
+		}
+		if (record.cyp2d6PoorMetabolizer()) {
+			conditions.add("cyp2d6-poor-metabolizer");
+		}
+		return new PatientFacts(record.ageYears(LocalDate.now()), record.weightKg(), conditions);
+	}
+
 	/** The engine's variables (fhir-resources/README.md, "Guidance logic"). */
 	private Map<String, List<Base>> variables(PatientRecord record, MedicationKnowledge medicine) {
-		BigDecimal age = record.ageYears(LocalDate.now());
-		BigDecimal weight = record.weightKg();
-		var codings = record.activeMedicationCodings();
-		boolean onSsri = valueSets.anyIn(codings, ValueSetMembership.SSRIS);
-		boolean onStrongInhibitor = valueSets.anyIn(codings, ValueSetMembership.STRONG_CYP2D6_INHIBITORS);
-		boolean poorMetabolizer = record.cyp2d6PoorMetabolizer();
+		PatientFacts facts = factsOf(record);
+		boolean onSsri = valueSets.anyIn(record.activeMedicationCodings(), ValueSetMembership.SSRIS);
 
 		Map<String, List<Base>> variables = new HashMap<>();
 		variables.put("patient", List.of(record.patient()));
-		variables.put("ageYears", age == null ? List.of() : List.of(new DecimalType(age)));
-		variables.put("weightKg", weight == null ? List.of() : List.of(new DecimalType(weight)));
+		variables.put("ageYears", facts.ageYears() == null ? List.of() : List.of(new DecimalType(facts.ageYears())));
+		variables.put("weightKg", facts.weightKg() == null ? List.of() : List.of(new DecimalType(facts.weightKg())));
 		variables.put("onSsri", List.of(new BooleanType(onSsri)));
-		variables.put("onStrongCyp2d6Inhibitor", List.of(new BooleanType(onStrongInhibitor)));
-		variables.put("cyp2d6PoorMetabolizer", List.of(new BooleanType(poorMetabolizer)));
+		variables.put("onStrongCyp2d6Inhibitor",
+				List.of(new BooleanType(facts.conditions().contains("strong-cyp2d6-inhibitor"))));
+		variables.put("cyp2d6PoorMetabolizer",
+				List.of(new BooleanType(facts.conditions().contains("cyp2d6-poor-metabolizer"))));
 
-		DosingPlan dosing = DosingPlan.none(false);
-		if (medicine != null) {
-			Set<String> conditions = new HashSet<>();
-			if (onStrongInhibitor) {
-				conditions.add("strong-cyp2d6-inhibitor");
-			}
-			if (poorMetabolizer) {
-				conditions.add("cyp2d6-poor-metabolizer");
-			}
-			dosing = DosingCalculator.plan(medicine, new PatientFacts(age, weight, conditions));
-		}
+		DosingPlan dosing = medicine == null ? DosingPlan.none(false) : DosingCalculator.plan(medicine, facts);
 		variables.put("dosingBand", dosing.band() == null ? List.of() : List.of(new StringType(dosing.band())));
 		variables.put("startingDailyDose", milligramsPerDay(dosing.startingDailyMg()));
 		variables.put("targetDailyDose", milligramsPerDay(dosing.targetDailyMg()));

@@ -83,6 +83,31 @@ public final class DosingCalculator {
 		return DosingPlan.none(weightUndecided);
 	}
 
+	/**
+	 * The highest daily maximum of any band this patient could be in, counting weight-based limits only when the
+	 * weight is known: a dose above it is too high whatever the patient's missing facts turn out to be. Null when it
+	 * cannot be known (a possible band without an absolute limit, or an age-banded medicine and no age).
+	 */
+	public static BigDecimal ceilingDailyMg(MedicationKnowledge medicine, PatientFacts patient) {
+		BigDecimal ceiling = null;
+		for (var band : medicine.getAdministrationGuidelines()) {
+			boolean ageBanded = band.getPatientCharacteristics().stream()
+					.anyMatch(c -> "age".equals(code(c.getCharacteristicCodeableConcept())));
+			if (ageBanded && patient.ageYears() == null) {
+				return null;
+			}
+			if (match(band, patient) == Match.NO) {
+				continue;
+			}
+			BigDecimal maximum = compute(band, patient.weightKg()).maximumDailyMg();
+			if (maximum == null) {
+				return null;
+			}
+			ceiling = ceiling == null || maximum.compareTo(ceiling) > 0 ? maximum : ceiling;
+		}
+		return ceiling;
+	}
+
 	private enum Match { YES, NO, NEEDS_WEIGHT }
 
 	private record Candidate(

@@ -9,7 +9,12 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
+import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.Extension;
+
+import java.util.Date;
 
 /**
  * HAPI's JPA CapabilityStatement, corrected where it under-reports: the system endpoint accepts batch bundles as
@@ -27,6 +32,8 @@ public class CapabilityStatementProvider extends JpaCapabilityStatementProvider 
 		setImplementationDescription("adhdkb: ADHD pharmacotherapy knowledge and terminology server");
 	}
 
+	private final Date releaseDate = buildDate();
+
 	@Override
 	public IBaseConformance getServerConformance(HttpServletRequest request, RequestDetails requestDetails) {
 		CapabilityStatement capabilities = (CapabilityStatement) super.getServerConformance(request, requestDetails);
@@ -39,6 +46,34 @@ public class CapabilityStatementProvider extends JpaCapabilityStatementProvider 
 				rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.BATCH);
 			}
 		}
+		describeTerminologyServer(capabilities);
 		return capabilities;
+	}
+
+	/**
+	 * What the FHIR terminology ecosystem asks a terminology server to state: that it instantiates the terminology
+	 * server capabilities, takes code systems as parameters ({@code tx-resource}), and when its software was released
+	 * (here: when the running build was made).
+	 */
+	private void describeTerminologyServer(CapabilityStatement capabilities) {
+		capabilities.addInstantiates("http://hl7.org/fhir/CapabilityStatement/terminology-server");
+		Extension feature = capabilities.addExtension().setUrl("http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature");
+		feature.addExtension("definition",
+				new CanonicalType("http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter"));
+		feature.addExtension("value", new BooleanType(true));
+		if (releaseDate != null) {
+			capabilities.getSoftware().setReleaseDate(releaseDate);
+		}
+	}
+
+	/** When the running build was made: the time of the jar or class folder this class was loaded from. */
+	private static Date buildDate() {
+		try {
+			java.net.URL location = CapabilityStatementProvider.class.getProtectionDomain().getCodeSource().getLocation();
+			long modified = java.nio.file.Files.getLastModifiedTime(java.nio.file.Path.of(location.toURI())).toMillis();
+			return new Date(modified);
+		} catch (Exception e) {
+			return null;
+		}
 	}
 }

@@ -9,13 +9,8 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import jakarta.servlet.http.HttpServletRequest;
-import ca.uhn.fhir.context.support.ConceptValidationOptions;
-import ca.uhn.fhir.context.support.IValidationSupport;
-import ca.uhn.fhir.context.support.LookupCodeRequest;
-import ca.uhn.fhir.context.support.ValidationSupportContext;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
-import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -48,13 +43,15 @@ public class CodeSystemOperations {
 	private final BaseJpaResourceProviderCodeSystem<?> hapi;
 	private final TerminologyLookups lookups;
 	private final TxResources txResourceSupport;
+	private final Hl7TerminologyEngine engine;
 	private final DaoRegistry daoRegistry;
 
 	CodeSystemOperations(BaseJpaResourceProviderCodeSystem<?> hapi, TerminologyLookups lookups,
-			TxResources txResourceSupport, DaoRegistry daoRegistry) {
+			TxResources txResourceSupport, Hl7TerminologyEngine engine, DaoRegistry daoRegistry) {
 		this.hapi = hapi;
 		this.lookups = lookups;
 		this.txResourceSupport = txResourceSupport;
+		this.engine = engine;
 		this.daoRegistry = daoRegistry;
 	}
 
@@ -81,20 +78,15 @@ public class CodeSystemOperations {
 			throw new InvalidRequestException(
 					"$validate-code needs a code system: an id, a url, or a system in coding or codeableConcept");
 		}
-		TerminologyLookups answering = lookupsFor(txResources);
-		if (id == null && !answering.isKnownCodeSystem(system, valueOf(version))) {
+		if (TxResources.present(txResources)) {
+			try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
+				return session.validate(null, Hl7TerminologyEngine.request(requestDetails), true,
+						servletRequest.getHeader("Accept-Language"));
+			}
+		}
+		if (id == null && !lookups.isKnownCodeSystem(system, valueOf(version))) {
 			throw new ResourceNotFoundException(
 					"Unknown code system " + TerminologyLookups.versioned(system, valueOf(version)));
-		}
-		if (TxResources.present(txResources)) {
-			List<Coding> candidates = coding != null ? List.of(coding)
-					: codeableConcept != null ? codeableConcept.getCoding()
-					: List.of(new Coding(system, code == null ? null : code.getValue(), valueOf(display))
-							.setVersion(valueOf(version)));
-			ValidationAnswer.Form form = coding != null ? ValidationAnswer.Form.CODING
-					: codeableConcept != null ? ValidationAnswer.Form.CODEABLE_CONCEPT
-					: ValidationAnswer.Form.CODE;
-			return ValidationAnswer.validate(answering.validationSupport(), null, candidates, form, codeableConcept);
 		}
 		// HAPI insists on url even when the coding names its system.
 		UriType codeSystemUrl = id == null && url == null ? new UriType(system) : url;
@@ -122,25 +114,9 @@ public class CodeSystemOperations {
 			return (Parameters) hapi.lookup(
 					servletRequest, code, system, coding, version, displayLanguage, propertyNames, requestDetails);
 		}
-		String codeSystem = coding != null ? coding.getSystem() : valueOf(system);
-		String codeValue = coding != null ? coding.getCode() : code == null ? null : code.getValue();
-		if (codeSystem == null || codeValue == null) {
-			throw new InvalidRequestException("$lookup needs system and code, or coding");
+		try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
+			return session.lookup(Hl7TerminologyEngine.request(requestDetails));
 		}
-		TerminologyLookups answering = lookupsFor(txResources);
-		if (!answering.isKnownCodeSystem(codeSystem, valueOf(version))) {
-			throw new ResourceNotFoundException("Unknown code system " + TerminologyLookups.versioned(codeSystem, valueOf(version)));
-		}
-		IValidationSupport support = answering.validationSupport();
-		IValidationSupport.LookupCodeResult result = support.lookupCode(
-				new ValidationSupportContext(support),
-				new LookupCodeRequest(TerminologyLookups.versioned(codeSystem, valueOf(version)), codeValue,
-						displayLanguage == null ? null : displayLanguage.getValue(),
-						propertyNames.stream().map(IPrimitiveType::getValue).toList()));
-		if (result == null || !result.isFound()) {
-			throw new ResourceNotFoundException("Unable to find code '" + codeValue + "' in code system " + codeSystem);
-		}
-		return (Parameters) result.toParameters(support.getFhirContext(), propertyNames);
 	}
 
 	@Operation(name = "$subsumes", idempotent = true, typeName = "CodeSystem", returnParameters = {

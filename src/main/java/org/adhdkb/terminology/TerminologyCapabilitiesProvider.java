@@ -61,11 +61,11 @@ public class TerminologyCapabilitiesProvider {
 		capabilities.setDate(new Date());
 		capabilities.setKind(TerminologyCapabilities.CapabilityStatementKind.INSTANCE);
 		capabilities.getSoftware().setName("adhdkb");
-		String version = getClass().getPackage().getImplementationVersion();
-		if (version != null) {
-			capabilities.setVersion(version);
-			capabilities.getSoftware().setVersion(version);
-		}
+		String implementationVersion = getClass().getPackage().getImplementationVersion();
+		// Run from classes rather than the jar, there is no manifest to read the version from.
+		String version = implementationVersion != null ? implementationVersion : "development";
+		capabilities.setVersion(version);
+		capabilities.getSoftware().setVersion(version);
 		capabilities.getImplementation().setDescription("adhdkb: ADHD pharmacotherapy knowledge and terminology server");
 		capabilities.setLockedDate(false);
 

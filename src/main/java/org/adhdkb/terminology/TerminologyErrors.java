@@ -7,7 +7,9 @@ import ca.uhn.fhir.jpa.term.ex.ExpansionTooCostlyException;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.StringType;
 
 /**
  * Turns two server errors (500) that HAPI raises for the client's input into the 4xx they are:
@@ -19,6 +21,23 @@ import org.hl7.fhir.r4.model.OperationOutcome;
  */
 @Interceptor
 public class TerminologyErrors {
+
+	/**
+	 * 404 for a value set the server does not know, worded and coded as the HL7 terminology tools do (issue type
+	 * not-found, tx-issue-type not-found), so that clients such as the HL7 validator recognise it.
+	 */
+	static ResourceNotFoundException unknownValueSet(String canonical) {
+		String text = "A definition for the value Set '" + canonical + "' could not be found";
+		OperationOutcome outcome = new OperationOutcome();
+		OperationOutcome.OperationOutcomeIssueComponent issue = outcome.addIssue()
+				.setSeverity(OperationOutcome.IssueSeverity.ERROR)
+				.setCode(OperationOutcome.IssueType.NOTFOUND);
+		issue.addExtension("http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id",
+				new StringType("Unable_to_resolve_value_Set_"));
+		issue.getDetails().addCoding(new org.hl7.fhir.r4.model.Coding("http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "not-found", null));
+		issue.getDetails().setText(text);
+		return new ResourceNotFoundException(text, outcome);
+	}
 
 	@Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
 	public BaseServerResponseException toClientError(RequestDetails request, Throwable exception) {

@@ -14,9 +14,10 @@ import java.util.List;
 
 /**
  * The {@code tx-resource} parameter (FHIR terminology ecosystem): code systems and value sets sent with a request, to
- * be used for that request only, ahead of the stored ones. HAPI has no support for it. A request that carries them is
- * answered by HAPI's in-memory terminology service over a chain of: the request's resources, then the server's
- * resources (fetched through the server's validation support, never written), then HAPI's built-in code systems.
+ * be used for that request only, ahead of the stored ones. HAPI has no support for it. Most operations with
+ * tx-resources are answered by {@link Hl7TerminologyEngine}; this chain serves the rest ({@code $subsumes}) and
+ * {@link ValueSetGuard}'s walk through included value sets: the request's resources, then the server's resources
+ * (fetched through the server's validation support, never written), then HAPI's built-in code systems.
  */
 final class TxResources {
 

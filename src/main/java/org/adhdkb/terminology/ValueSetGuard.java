@@ -55,11 +55,15 @@ final class ValueSetGuard {
 		}
 		List<ConceptSetComponent> sets = new ArrayList<>(valueSet.getCompose().getInclude());
 		sets.addAll(valueSet.getCompose().getExclude());
-		for (ConceptSetComponent set : sets) {
-			for (ConceptSetFilterComponent filter : set.getFilter()) {
+		for (int index = 0; index < sets.size(); index++) {
+			ConceptSetComponent set = sets.get(index);
+			String element = index < valueSet.getCompose().getInclude().size()
+					? "ValueSet.compose.include[" + index + "]"
+					: "ValueSet.compose.exclude[" + (index - valueSet.getCompose().getInclude().size()) + "]";
+			for (int filterIndex = 0; filterIndex < set.getFilter().size(); filterIndex++) {
+				ConceptSetFilterComponent filter = set.getFilter().get(filterIndex);
 				if (!filter.hasProperty() || filter.getOp() == null || filter.getValue() == null || filter.getValue().isBlank()) {
-					throw new InvalidRequestException("The value set " + (canonical == null ? "(inline)" : canonical)
-							+ " has a filter without property, op or value" + (set.hasSystem() ? " on " + set.getSystem() : ""));
+					throw incompleteFilter(set, filter, element + ".filter[" + filterIndex + "]");
 				}
 				if (filter.getOp() == FilterOperator.REGEX) {
 					checkRegex(filter.getValue());
@@ -74,6 +78,24 @@ final class ValueSetGuard {
 		if (canonical != null) {
 			path.remove(path.size() - 1);
 		}
+	}
+
+	/** Worded and coded as the HL7 terminology tools report it (issue type invalid, tx-issue-type vs-invalid). */
+	private static InvalidRequestException incompleteFilter(ConceptSetComponent set, ConceptSetFilterComponent filter,
+			String path) {
+		String system = set.hasSystem() ? set.getSystem() : "(no system)";
+		String message = filter.hasProperty() && filter.getOp() != null
+				? "The system " + system + " filter with property = " + filter.getProperty() + ", op = "
+						+ filter.getOp().toCode() + " has no value"
+				: "The system " + system + " has a filter without " + (filter.hasProperty() ? "op" : "property");
+		OperationOutcome outcome = new OperationOutcome();
+		outcome.addIssue()
+				.setSeverity(OperationOutcome.IssueSeverity.ERROR)
+				.setCode(OperationOutcome.IssueType.INVALID)
+				.setDetails(new CodeableConcept(
+						new Coding("http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "vs-invalid", null)).setText(message))
+				.addExpression(path);
+		return new InvalidRequestException(message, outcome);
 	}
 
 	private static InvalidRequestException circular(List<String> cycle) {

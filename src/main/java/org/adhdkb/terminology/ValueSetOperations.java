@@ -1,18 +1,13 @@
 package org.adhdkb.terminology;
 
-import ca.uhn.fhir.context.support.ConceptValidationOptions;
 import ca.uhn.fhir.context.support.IValidationSupport;
-import ca.uhn.fhir.context.support.IValidationSupport.CodeValidationResult;
-import ca.uhn.fhir.context.support.ValidationSupportContext;
-import ca.uhn.fhir.context.support.ValueSetExpansionOptions;
 import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.BooleanType;
@@ -24,6 +19,7 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Type;
 import org.hl7.fhir.r4.model.UriType;
@@ -40,26 +36,28 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * {@code ValueSet/$expand} and {@code ValueSet/$validate-code}. Both hand the work to HAPI: its
- * {@link ValueSetOperationProvider} for stored value sets, its in-memory terminology service for requests that bring
- * their own resources ({@code tx-resource}, an inline {@code valueSet}). This class replaces HAPI's bindings only to add
- * what HAPI lacks:
+ * {@code ValueSet/$expand}, {@code ValueSet/$validate-code} and {@code ValueSet/$batch-validate-code}. Requests for the
+ * stored value sets go to HAPI's {@link ValueSetOperationProvider}, with what HAPI lacks added here:
  * <ul>
- * <li>{@code $expand}: {@code activeOnly}, {@code includeDesignations}, {@code excludeNested}, {@code displayLanguage} for
- * expansions HAPI makes in memory, {@code tx-resource}; {@code filter}, {@code count} and {@code offset} applied here,
- * because without Hibernate Search HAPI ignores {@code filter} for any value set not yet pre-expanded by its scheduler
- * (so right after start-up or an update), and paging must come after the filters HAPI does not apply; expansions
- * larger than the configured maximum refused as too costly; the code systems used listed as {@code used-codesystem}.</li>
- * <li>{@code $validate-code}: an unknown value set is a 404 with an OperationOutcome, not {@code result=false};
- * {@code tx-resource} and an inline {@code valueSet}.</li>
+ * <li>{@code $expand}: {@code activeOnly}, {@code includeDesignations}, {@code excludeNested}, {@code displayLanguage};
+ * {@code filter}, {@code count} and {@code offset} applied here, because without Hibernate Search HAPI ignores
+ * {@code filter} for any value set not yet pre-expanded by its scheduler (so right after start-up or an update), and
+ * paging must come after the filters HAPI does not apply; expansions larger than the configured maximum refused as too
+ * costly; the code systems used listed as {@code used-codesystem}.</li>
+ * <li>{@code $validate-code}: an unknown value set is a 404 with an OperationOutcome, not {@code result=false}.</li>
  * </ul>
+ * Requests that bring their own resources ({@code tx-resource}, an inline {@code valueSet}), or carry a parameter
+ * HAPI does not honour ({@link Hl7TerminologyEngine#ENGINE_ONLY_PARAMETERS}), and every batch go to the HL7 core
+ * terminology engine ({@link Hl7TerminologyEngine}).
  */
 public class ValueSetOperations {
 
 	/** Expansion parameters this server honours; TerminologyCapabilities lists the same. */
 	static final List<String> EXPANSION_PARAMETERS = List.of(
 			"url", "valueSet", "valueSetVersion", "filter", "count", "offset", "activeOnly", "includeDesignations",
-			"displayLanguage", "includeHierarchy", "excludeNested", "tx-resource");
+			"displayLanguage", "includeHierarchy", "excludeNested", "tx-resource", "system-version",
+			"force-system-version", "check-system-version", "default-valueset-version", "property", "includeDefinition",
+			"designation", "useSupplement");
 
 	private static final Set<String> ECHOED_PARAMETERS = Set.of(
 			"filter", "count", "offset", "activeOnly", "includeDesignations", "displayLanguage", "excludeNested",
@@ -68,13 +66,15 @@ public class ValueSetOperations {
 	private final ValueSetOperationProvider hapi;
 	private final TerminologyLookups lookups;
 	private final TxResources txResourceSupport;
+	private final Hl7TerminologyEngine engine;
 	private final int maxExpansionSize;
 
 	ValueSetOperations(ValueSetOperationProvider hapi, TerminologyLookups lookups, TxResources txResourceSupport,
-			int maxExpansionSize) {
+			Hl7TerminologyEngine engine, int maxExpansionSize) {
 		this.hapi = hapi;
 		this.lookups = lookups;
 		this.txResourceSupport = txResourceSupport;
+		this.engine = engine;
 		this.maxExpansionSize = maxExpansionSize;
 	}
 
@@ -103,14 +103,16 @@ public class ValueSetOperations {
 			throw new InvalidRequestException("$expand needs a value set: an id, a url or a valueSet parameter");
 		}
 
+		if (TxResources.present(txResources) || valueSet != null || Hl7TerminologyEngine.needsEngine(requestDetails)) {
+			try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
+				ValueSet source = engineTarget(session, txResources, id, url, valueSet, valueSetVersion, requestDetails);
+				return session.expand(source, Hl7TerminologyEngine.request(requestDetails),
+						servletRequest.getHeader("Accept-Language"), maxExpansionSize);
+			}
+		}
 		ValueSet expanded;
 		IValidationSupport support;
-		if (TxResources.present(txResources) || valueSet != null) {
-			support = txResourceSupport.chain(txResources == null ? List.of() : txResources);
-			ValueSet source = valueSet != null ? valueSet : resolve(support, id, url, valueSetVersion, requestDetails);
-			ValueSetGuard.check(source, support);
-			expanded = expandInMemory(support, source, includeHierarchy, displayLanguage);
-		} else {
+		{
 			support = lookups.validationSupport();
 			ValueSetGuard.check(storedValueSet(id, url, valueSetVersion, requestDetails), support);
 			// The whole expansion, unfiltered and unpaged; HAPI refuses one above the maximum as too costly. HAPI may
@@ -180,26 +182,70 @@ public class ValueSetOperations {
 		if (code == null && coding == null && codeableConcept == null) {
 			throw new InvalidRequestException("$validate-code needs code, coding or codeableConcept");
 		}
-		if (TxResources.present(txResources) || valueSet != null) {
-			IValidationSupport support =
-					txResourceSupport.chain(txResources == null ? List.of() : txResources);
-			ValueSet target = valueSet != null ? valueSet : resolve(support, id, url, valueSetVersion, requestDetails);
-			ValueSetGuard.check(target, support);
-			List<Coding> candidates = coding != null ? List.of(coding)
-					: codeableConcept != null ? codeableConcept.getCoding()
-					: List.of(new Coding(valueOf(system), code.getValue(), valueOf(display)).setVersion(valueOf(systemVersion)));
-			ValidationAnswer.Form form = coding != null ? ValidationAnswer.Form.CODING
-					: codeableConcept != null ? ValidationAnswer.Form.CODEABLE_CONCEPT
-					: ValidationAnswer.Form.CODE;
-			return ValidationAnswer.validate(support, target, candidates, form, codeableConcept);
+		if (TxResources.present(txResources) || valueSet != null || Hl7TerminologyEngine.needsEngine(requestDetails)) {
+			try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
+				ValueSet target = engineTarget(session, txResources, id, url, valueSet, valueSetVersion, requestDetails);
+				return session.validate(target, Hl7TerminologyEngine.request(requestDetails), false,
+						servletRequest.getHeader("Accept-Language"));
+			}
 		}
 		if (id == null && !lookups.isKnownValueSet(url.getValue(), valueOf(valueSetVersion))) {
-			throw new ResourceNotFoundException("Unknown value set " + TerminologyLookups.versioned(url.getValue(),
-					valueOf(valueSetVersion)));
+			throw TerminologyErrors.unknownValueSet(TerminologyLookups.versioned(url.getValue(), valueOf(valueSetVersion)));
 		}
 		ValueSetGuard.check(storedValueSet(id, url, valueSetVersion, requestDetails), lookups.validationSupport());
 		return (Parameters) hapi.validateCode(servletRequest, id, url, valueSetVersion, code, system, systemVersion,
 				display, coding, codeableConcept, requestDetails);
+	}
+
+	/**
+	 * {@code ValueSet/$batch-validate-code} (FHIR terminology ecosystem): one value set, several codes, each in a
+	 * {@code validation} Parameters holding what a {@code $validate-code} request would; the answer has one
+	 * {@code validation} per code, a {@code $validate-code} answer or the OperationOutcome of its failure. The parameters
+	 * outside the validations (the value set, tx-resource, the version parameters, ...) apply to all. Answered by the
+	 * HL7 engine, with one worker context for the batch.
+	 */
+	@Operation(name = "$batch-validate-code", typeName = "ValueSet")
+	public Parameters batchValidateCode(
+			HttpServletRequest servletRequest,
+			@IdParam(optional = true) IdType id,
+			@OperationParam(name = "url", min = 0, max = 1) UriType url,
+			@OperationParam(name = "valueSet", min = 0, max = 1) ValueSet valueSet,
+			@OperationParam(name = "valueSetVersion", min = 0, max = 1) StringType valueSetVersion,
+			@OperationParam(name = "validation", min = 0, max = OperationParam.MAX_UNLIMITED) List<IBaseResource> validations,
+			@OperationParam(name = "tx-resource", min = 0, max = OperationParam.MAX_UNLIMITED) List<IBaseResource> txResources,
+			RequestDetails requestDetails) {
+		if (id == null && url == null && valueSet == null) {
+			throw new InvalidRequestException("$batch-validate-code needs a value set: an id, a url or a valueSet parameter");
+		}
+		org.hl7.fhir.r5.model.Parameters common = Hl7TerminologyEngine.request(requestDetails);
+		common.getParameter().removeIf(parameter -> Set.of("validation", "tx-resource").contains(parameter.getName()));
+		Parameters answer = new Parameters();
+		try (Hl7TerminologyEngine.Session session = engine.open(txResources)) {
+			ValueSet target = engineTarget(session, txResources, id, url, valueSet, valueSetVersion, requestDetails);
+			for (IBaseResource validation : validations == null ? List.<IBaseResource>of() : validations) {
+				org.hl7.fhir.r5.model.Parameters request = common.copy();
+				if (validation instanceof Parameters parameters) {
+					request.getParameter().addAll(((org.hl7.fhir.r5.model.Parameters) Hl7TerminologyEngine.toR5(parameters)).getParameter());
+				}
+				Resource result;
+				try {
+					result = session.validate(target, request, false, servletRequest.getHeader("Accept-Language"));
+				} catch (BaseServerResponseException failure) {
+					result = failure.getOperationOutcome() instanceof Resource outcome ? outcome : failureOutcome(failure);
+				}
+				answer.addParameter().setName("validation").setResource(result);
+			}
+		}
+		return answer;
+	}
+
+	private static org.hl7.fhir.r4.model.OperationOutcome failureOutcome(BaseServerResponseException failure) {
+		org.hl7.fhir.r4.model.OperationOutcome outcome = new org.hl7.fhir.r4.model.OperationOutcome();
+		outcome.addIssue()
+				.setSeverity(org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity.ERROR)
+				.setCode(org.hl7.fhir.r4.model.OperationOutcome.IssueType.PROCESSING)
+				.setDiagnostics(failure.getMessage());
+		return outcome;
 	}
 
 	/** The stored value set an operation names, or null (HAPI then answers 404 in its own words). */
@@ -211,42 +257,20 @@ public class ValueSetOperations {
 				instanceof ValueSet found ? found : null;
 	}
 
-	private ValueSet resolve(IValidationSupport support, IdType id, UriType url, StringType version,
-			RequestDetails requestDetails) {
-		if (id != null) {
-			return lookups.readValueSet(id, requestDetails);
+	/**
+	 * The value set a request for the HL7 engine names: inline, stored by id, or by url among the request's resources
+	 * and the stored ones (the latest version if the request names none); checked by {@link ValueSetGuard}.
+	 */
+	private ValueSet engineTarget(Hl7TerminologyEngine.Session session, List<IBaseResource> txResources, IdType id,
+			UriType url, ValueSet inline, StringType version, RequestDetails requestDetails) {
+		ValueSet target = inline != null ? inline
+				: id != null ? lookups.readValueSet(id, requestDetails)
+				: session.r4ValueSet(url.getValue(), valueOf(version));
+		if (target == null) {
+			throw TerminologyErrors.unknownValueSet(TerminologyLookups.versioned(url.getValue(), valueOf(version)));
 		}
-		String canonical = TerminologyLookups.versioned(url.getValue(), valueOf(version));
-		if (support.fetchValueSet(canonical) instanceof ValueSet found) {
-			return found;
-		}
-		throw new ResourceNotFoundException("Unknown value set " + canonical);
-	}
-
-	private ValueSet expandInMemory(IValidationSupport support, ValueSet source, BooleanType includeHierarchy,
-			CodeType displayLanguage) {
-		ValueSetExpansionOptions options = new ValueSetExpansionOptions().setOffset(0).setCount(maxExpansionSize);
-		options.setIncludeHierarchy(isTrue(includeHierarchy));
-		if (displayLanguage != null) {
-			options.setTheDisplayLanguage(displayLanguage.getValue());
-		}
-		IValidationSupport.ValueSetExpansionOutcome outcome =
-				support.expandValueSet(new ValidationSupportContext(support), options, source);
-		if (outcome == null || outcome.getValueSet() == null) {
-			throw new UnprocessableEntityException("Unable to expand " + describe(source)
-					+ (outcome == null || outcome.getError() == null ? "" : ": " + outcome.getError()));
-		}
-		// The identity of the value set and its expansion, as terminology servers answer; not its definition.
-		ValueSet expanded = new ValueSet();
-		expanded.setIdElement(source.getIdElement().copy());
-		expanded.setLanguage(source.getLanguage());
-		expanded.setUrl(source.getUrl()).setVersion(source.getVersion()).setName(source.getName())
-				.setTitle(source.getTitle()).setStatus(source.getStatus());
-		if (source.hasExperimental()) {
-			expanded.setExperimental(source.getExperimental());
-		}
-		expanded.setExpansion(((ValueSet) outcome.getValueSet()).getExpansion().copy());
-		return expanded;
+		ValueSetGuard.check(target, txResourceSupport.chain(txResources == null ? List.of() : txResources));
+		return target;
 	}
 
 	/**
@@ -272,7 +296,7 @@ public class ValueSetOperations {
 			entry.setContains(
 					select(entry.getContains(), filter, activeOnly, includeDesignations, displayLanguage, concepts));
 			if (displayLanguage != null && concept != null) {
-				// HAPI's in-memory expansion keeps the default display whatever the displayLanguage.
+				// HAPI's expansion may keep the default display whatever the displayLanguage.
 				concept.getDesignation().stream()
 						.filter(designation -> isLanguage(designation.getLanguage(), displayLanguage))
 						.findFirst()
@@ -358,7 +382,7 @@ public class ValueSetOperations {
 		return lower.equals(wantedLower) || lower.startsWith(wantedLower + "-");
 	}
 
-	private static List<ValueSetExpansionContainsComponent> flatten(List<ValueSetExpansionContainsComponent> contains) {
+	static List<ValueSetExpansionContainsComponent> flatten(List<ValueSetExpansionContainsComponent> contains) {
 		List<ValueSetExpansionContainsComponent> flat = new ArrayList<>();
 		for (ValueSetExpansionContainsComponent entry : contains) {
 			List<ValueSetExpansionContainsComponent> children = flatten(entry.getContains());

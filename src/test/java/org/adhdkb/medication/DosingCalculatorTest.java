@@ -103,6 +103,18 @@ class DosingCalculatorTest {
 				.isEqualByComparingTo("30");
 	}
 
+	@Test
+	void ceilingIsWhatNoPossibleBandAllows() {
+		assertThat(DosingCalculator.ceilingDailyMg(ATOMOXETINE, facts(9, null)))
+				.as("a child without weight: the absolute 100 mg/day of every weight band").isEqualByComparingTo("100");
+		assertThat(DosingCalculator.ceilingDailyMg(ATOMOXETINE, facts(9, "20")))
+				.as("with the weight it is the patient's own maximum, 1.4 x 20").isEqualByComparingTo("28");
+		MedicationKnowledge guanfacine = medicine("guanfacine-er");
+		assertThat(DosingCalculator.ceilingDailyMg(guanfacine, facts(10, null))).isEqualByComparingTo("4");
+		assertThat(DosingCalculator.ceilingDailyMg(guanfacine,
+				new PatientFacts(null, new BigDecimal("30"), Set.of()))).as("age-banded, age unknown").isNull();
+	}
+
 	private static PatientFacts facts(int age, String weightKg) {
 		return new PatientFacts(BigDecimal.valueOf(age), weightKg == null ? null : new BigDecimal(weightKg), Set.of());
 	}

@@ -1,6 +1,5 @@
 package org.adhdkb.server;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import org.adhdkb.content.ContentLoader;
 import org.adhdkb.testing.TestServers;
@@ -37,6 +36,6 @@ class DurabilityTest {
 	}
 
 	static IGenericClient client(ConfigurableApplicationContext context) {
-		return FhirContext.forR4Cached().newRestfulGenericClient(TestServers.fhirBase(context));
+		return TestServers.client(context);
 	}
 }

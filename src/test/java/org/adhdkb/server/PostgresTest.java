@@ -1,6 +1,5 @@
 package org.adhdkb.server;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -105,6 +104,6 @@ class PostgresTest {
 	}
 
 	private static IGenericClient client(ConfigurableApplicationContext context) {
-		return FhirContext.forR4Cached().newRestfulGenericClient(TestServers.fhirBase(context));
+		return TestServers.client(context);
 	}
 }

@@ -173,4 +173,18 @@ class TerminologyExpandTest extends TerminologyTestBase {
 	static List<String> codes(ValueSet valueSet) {
 		return valueSet.getExpansion().getContains().stream().map(ValueSetExpansionContainsComponent::getCode).toList();
 	}
+
+	/** The codes of the expansion, nested ones too, depth first. */
+	static List<String> allCodes(ValueSet valueSet) {
+		List<String> codes = new java.util.ArrayList<>();
+		addCodes(valueSet.getExpansion().getContains(), codes);
+		return codes;
+	}
+
+	private static void addCodes(List<ValueSetExpansionContainsComponent> contains, List<String> codes) {
+		for (ValueSetExpansionContainsComponent entry : contains) {
+			codes.add(entry.getCode());
+			addCodes(entry.getContains(), codes);
+		}
+	}
 }

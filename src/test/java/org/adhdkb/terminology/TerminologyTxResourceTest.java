@@ -4,6 +4,7 @@ import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.ConceptMap;
 import org.hl7.fhir.r4.model.Enumerations.PublicationStatus;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
@@ -55,7 +56,9 @@ class TerminologyTxResourceTest extends TerminologyTestBase {
 		Parameters request = new Parameters();
 		request.addParameter().setName("url").setValue(new UriType(VALUE_SET));
 		ValueSet expanded = post("ValueSet/$expand", withTxResources(request), format).as(ValueSet.class);
-		assertThat(TerminologyExpandTest.codes(expanded)).containsExactlyInAnyOrder("warm", "red", "orange");
+		// Hierarchical, as the code system is: warm with red and orange below it.
+		assertThat(TerminologyExpandTest.codes(expanded)).containsExactly("warm");
+		assertThat(TerminologyExpandTest.allCodes(expanded)).containsExactlyInAnyOrder("warm", "red", "orange");
 		assertThat(expanded.getExpansion().getParameter())
 				.anySatisfy(p -> assertThat(p.getValue().primitiveValue()).isEqualTo(SYSTEM + "|1.0.0"));
 		// Nothing was stored.
@@ -136,5 +139,57 @@ class TerminologyTxResourceTest extends TerminologyTestBase {
 
 		request.addParameter().setName("coding").setValue(new Coding(SYSTEM, "red", null));
 		post("ValueSet/$validate-code", request, Format.XML).error(400);
+	}
+
+	@Test
+	void batchValidatesSeveralCodesAgainstOneValueSet() {
+		Parameters request = withTxResources(new Parameters());
+		request.addParameter().setName("url").setValue(new UriType(VALUE_SET));
+		for (String code : new String[] {"red", "blue"}) {
+			Parameters validation = new Parameters();
+			validation.addParameter().setName("coding").setValue(new Coding(SYSTEM, code, null));
+			request.addParameter().setName("validation").setResource(validation);
+		}
+		Parameters answer = post("ValueSet/$batch-validate-code", request, Format.JSON).ok();
+		assertThat(answer.getParameter()).hasSize(2);
+		assertThat(booleanResult((Parameters) answer.getParameter().get(0).getResource())).isTrue();
+		assertThat(booleanResult((Parameters) answer.getParameter().get(1).getResource())).isFalse();
+	}
+
+	@ParameterizedTest
+	@EnumSource(Format.class)
+	void translatesWithAConceptMapSentWithTheRequest(Format format) {
+		ConceptMap map = new ConceptMap();
+		map.setUrl("http://example.org/tx/ConceptMap/colour-names").setVersion("1.0.0").setStatus(PublicationStatus.ACTIVE);
+		map.addGroup().setSource(SYSTEM).setTarget("http://example.org/tx/CodeSystem/names")
+				.addElement().setCode("red").addTarget().setCode("rot")
+				.setEquivalence(org.hl7.fhir.r4.model.Enumerations.ConceptMapEquivalence.EQUIVALENT);
+		Parameters request = new Parameters();
+		request.addParameter().setName("tx-resource").setResource(map);
+		request.addParameter().setName("system").setValue(new UriType(SYSTEM));
+		request.addParameter().setName("code").setValue(new CodeType("red"));
+		Parameters answer = post("ConceptMap/$translate", request, format).ok();
+		assertThat(booleanResult(answer)).isTrue();
+		Parameters.ParametersParameterComponent match = answer.getParameter().stream()
+				.filter(parameter -> "match".equals(parameter.getName())).findFirst().orElseThrow();
+		assertThat(((Coding) match.getPart().get(0).getValue()).getCode()).isEqualTo("rot");
+
+		request.getParameter().removeIf(parameter -> "code".equals(parameter.getName()));
+		request.addParameter().setName("code").setValue(new CodeType("blue"));
+		assertThat(booleanResult(post("ConceptMap/$translate", request, format).ok())).isFalse();
+	}
+
+	@Test
+	void namesTheFhirVersionsServed() {
+		Parameters versions = get("$versions").ok();
+		assertThat(string(versions, "default")).isEqualTo("4.0.1");
+	}
+
+	@Test
+	void aStoredValueSetWithAParameterOnlyTheEngineHonoursIsExpandedByIt() {
+		ValueSet expanded = get("ValueSet/$expand?url=" + BASE + "/ValueSet/adhd-medication-classes&includeDefinition=true")
+				.as(ValueSet.class);
+		assertThat(expanded.hasCompose()).isTrue();
+		assertThat(TerminologyExpandTest.allCodes(expanded)).isNotEmpty();
 	}
 }

@@ -1,0 +1,131 @@
+package org.adhdkb.cdshooks;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import ca.uhn.fhir.context.FhirContext;
+import org.adhdkb.guidance.KnowledgeArtifacts;
+import org.hl7.fhir.r4.model.CodeSystem;
+import org.hl7.fhir.r4.model.MedicationKnowledge;
+import org.hl7.fhir.r4.model.PlanDefinition;
+import org.hl7.fhir.r4.model.RequestGroup;
+import org.hl7.fhir.r4.model.Resource;
+import org.springframework.stereotype.Component;
+
+/**
+ * Builds spec-conformant cards: every card gets a uuid, a summary under 140 characters, a source naming the
+ * PlanDefinition or MedicationKnowledge it comes from with a link to it, and the override reasons of our CodeSystem;
+ * every suggestion gets a uuid, and a card with suggestions says how they may be selected.
+ */
+@Component
+class CardFactory {
+
+	static final String OVERRIDE_REASONS = "http://adhdkb.org/fhir/CodeSystem/cds-override-reason";
+	/** CDS Hooks: "summary ... SHALL be less than 140 characters". */
+	private static final int SUMMARY_LIMIT = 139;
+
+	private final KnowledgeArtifacts artifacts;
+	private final FhirContext fhirContext;
+
+	CardFactory(KnowledgeArtifacts artifacts, FhirContext fhirContext) {
+		this.artifacts = artifacts;
+		this.fhirContext = fhirContext;
+	}
+
+	enum Indicator {
+		INFO, WARNING, CRITICAL;
+
+		String code() {
+			return name().toLowerCase();
+		}
+
+		/** Action priorities of the content decide how loud a card is: routine is information, urgent a warning. */
+		static Indicator of(RequestGroup.RequestPriority priority) {
+			if (priority == null || priority == RequestGroup.RequestPriority.NULL) {
+				return INFO;
+			}
+			return switch (priority) {
+				case URGENT -> WARNING;
+				case ASAP, STAT -> CRITICAL;
+				default -> INFO;
+			};
+		}
+	}
+
+	CardJson.Card card(Indicator indicator, String summary, String detail, CardJson.Source source,
+			List<CardJson.Suggestion> suggestions, List<CardJson.Link> links, HookCall call) {
+		boolean offersChoice = !suggestions.isEmpty();
+		return new CardJson.Card(
+				UUID.randomUUID().toString(),
+				shortened(summary),
+				detail == null || detail.isBlank() ? null : detail,
+				indicator.code(),
+				source,
+				suggestions,
+				offersChoice ? "at-most-one" : null,
+				offersChoice || indicator != Indicator.INFO ? overrideReasons(call) : List.of(),
+				links);
+	}
+
+	CardJson.Source source(PlanDefinition plan, HookCall call) {
+		CardJson.Coding topic = plan.getTopicFirstRep().getCoding().stream().findFirst()
+				.map(c -> new CardJson.Coding(c.getSystem(), c.getCode(), c.getDisplay()))
+				.orElse(null);
+		return new CardJson.Source("adhdkb guidance: " + plan.getTitle(), url(plan, call), topic);
+	}
+
+	CardJson.Source source(MedicationKnowledge medicine, HookCall call) {
+		return new CardJson.Source("adhdkb medicine knowledge: " + name(medicine), url(medicine, call), null);
+	}
+
+	CardJson.Link link(PlanDefinition plan, HookCall call) {
+		return new CardJson.Link(plan.getTitle() + " (PlanDefinition)", url(plan, call), "absolute");
+	}
+
+	CardJson.Link link(MedicationKnowledge medicine, HookCall call) {
+		return new CardJson.Link(capitalised(name(medicine)) + ": dosing and monitoring (MedicationKnowledge)",
+				url(medicine, call), "absolute");
+	}
+
+	CardJson.Suggestion suggestion(String label, List<CardJson.Action> actions) {
+		return new CardJson.Suggestion(shortened(label), UUID.randomUUID().toString(), true, actions);
+	}
+
+	CardJson.Action create(Resource resource, String description) {
+		Resource copy = resource.copy();
+		copy.setId((String) null);
+		return new CardJson.Action("create", description, encode(copy));
+	}
+
+	CardJson.Action update(Resource resource, String description) {
+		return new CardJson.Action("update", description, encode(resource));
+	}
+
+	static String name(MedicationKnowledge medicine) {
+		return medicine.getCode().hasText() ? medicine.getCode().getText() : medicine.getIdElement().getIdPart();
+	}
+
+	static String capitalised(String text) {
+		return text.isEmpty() ? text : Character.toUpperCase(text.charAt(0)) + text.substring(1);
+	}
+
+	private List<CardJson.Coding> overrideReasons(HookCall call) {
+		CodeSystem reasons = artifacts.byCanonical(CodeSystem.class, OVERRIDE_REASONS, call.request());
+		List<CardJson.Coding> codings = new ArrayList<>();
+		reasons.getConcept().forEach(c -> codings.add(new CardJson.Coding(OVERRIDE_REASONS, c.getCode(), c.getDisplay())));
+		return codings;
+	}
+
+	private String encode(Resource resource) {
+		return fhirContext.newJsonParser().encodeResourceToString(resource);
+	}
+
+	private static String url(Resource resource, HookCall call) {
+		return call.fhirBase() + "/" + resource.fhirType() + "/" + resource.getIdElement().getIdPart();
+	}
+
+	private static String shortened(String text) {
+		return text.length() <= SUMMARY_LIMIT ? text : text.substring(0, SUMMARY_LIMIT - 1) + "…";
+	}
+}

@@ -1,0 +1,218 @@
+package org.adhdkb.cdshooks;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.cdshooks.CdsServiceRequestJson;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.hapi.fhir.cdshooks.serializer.CdsServiceRequestJsonDeserializer;
+import ca.uhn.hapi.fhir.cdshooks.svc.prefetch.CdsPrefetchSvc;
+import ca.uhn.hapi.fhir.cdshooks.module.CdsHooksObjectMapperFactory;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.adhdkb.server.AdhdkbProperties;
+import org.adhdkb.server.FhirRestConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+
+/**
+ * The CDS Hooks 2.0 endpoints: discovery, service calls and feedback. Every error is a JSON body
+ * {@code {"error": "..."}} with a 4xx status (412 when required data cannot be had), never a stack trace.
+ */
+@RestController
+@RequestMapping("/cds-services")
+class CdsHooksController {
+
+	private static final Logger log = LoggerFactory.getLogger(CdsHooksController.class);
+	private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+
+	private final CdsServiceCatalog catalog;
+	private final CdsServiceRequestJsonDeserializer requestParser;
+	private final CdsPrefetchSvc prefetch;
+	private final FeedbackStore feedback;
+	private final ObjectMapper requestMapper;
+	private final ObjectMapper responseMapper;
+	private final AdhdkbProperties properties;
+	private final List<String> allowedFhirServers;
+
+	CdsHooksController(CdsServiceCatalog catalog, CdsPrefetchSvc prefetch, FeedbackStore feedback, FhirContext fhirContext,
+			AdhdkbProperties properties, @Value("${adhdkb.cds.allowed-fhir-servers:}") List<String> allowedFhirServers) {
+		this.catalog = catalog;
+		this.prefetch = prefetch;
+		this.feedback = feedback;
+		// HAPI's mapper parses the FHIR resources inside the context and prefetch into model objects.
+		this.requestMapper = new CdsHooksObjectMapperFactory(fhirContext).newMapper();
+		this.requestParser = new CdsServiceRequestJsonDeserializer(fhirContext, requestMapper);
+		// Ours writes our response records without null or empty fields, as the CDS Hooks spec asks.
+		this.responseMapper = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_EMPTY);
+		this.properties = properties;
+		this.allowedFhirServers = allowedFhirServers.stream().filter(s -> !s.isBlank()).toList();
+	}
+
+	@GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
+	ResponseEntity<String> discovery() throws JsonProcessingException {
+		return json(HttpStatus.OK, new CardJson.Services(catalog.all().stream().map(HookService::discovery).toList()));
+	}
+
+	@PostMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+	ResponseEntity<String> call(@PathVariable("id") String id, @RequestBody String body) throws JsonProcessingException {
+		HookService service = service(id);
+		ObjectNode json = object(body);
+		String hook = json.path("hook").asText("");
+		if (!hook.equals(service.descriptor().getHook())) {
+			throw new InvalidRequestException("Service '" + id + "' answers the hook '" + service.descriptor().getHook()
+					+ "', not '" + hook + "'");
+		}
+		checkPatientId(json.path("context").path("patientId"));
+		checkFhirServer(json.path("fhirServer"));
+		treatOperationOutcomesAsMissing(json);
+		CdsServiceRequestJson request = requestParser.deserialize(service.descriptor(), json);
+		try {
+			prefetch.augmentRequest(request, service);
+		} catch (BaseServerResponseException e) {
+			// Per CDS Hooks: data the service needs and cannot obtain is a 412.
+			throw new PreconditionFailedException(e.getMessage());
+		}
+		HookCall call = new HookCall(hook, fhirBase(), new SystemRequestDetails());
+		List<CardJson.Card> cards = service.review().apply(HookData.from(request), call);
+		return json(HttpStatus.OK, new CardJson.Response(cards));
+	}
+
+	@PostMapping(path = "/{id}/feedback", consumes = MediaType.APPLICATION_JSON_VALUE,
+			produces = MediaType.APPLICATION_JSON_VALUE)
+	ResponseEntity<String> feedback(@PathVariable("id") String id, @RequestBody String body) throws JsonProcessingException {
+		service(id);
+		List<String> stored = feedback.store(id, object(body), new SystemRequestDetails());
+		return json(HttpStatus.OK, Map.of("stored", stored));
+	}
+
+	@ExceptionHandler(BaseServerResponseException.class)
+	ResponseEntity<String> hapiError(BaseServerResponseException e) throws JsonProcessingException {
+		return error(HttpStatus.valueOf(e.getStatusCode()), e.getMessage());
+	}
+
+	@ExceptionHandler(HttpMessageNotReadableException.class)
+	ResponseEntity<String> unreadable(HttpMessageNotReadableException e) throws JsonProcessingException {
+		return error(HttpStatus.BAD_REQUEST, "The request body is missing or unreadable");
+	}
+
+	@ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+	ResponseEntity<String> mediaType(HttpMediaTypeNotSupportedException e) throws JsonProcessingException {
+		return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "CDS Hooks requests are application/json");
+	}
+
+	@ExceptionHandler(HttpRequestMethodNotSupportedException.class)
+	ResponseEntity<String> method(HttpRequestMethodNotSupportedException e) throws JsonProcessingException {
+		return error(HttpStatus.METHOD_NOT_ALLOWED, "Method " + e.getMethod() + " is not supported here");
+	}
+
+	@ExceptionHandler(IllegalArgumentException.class)
+	ResponseEntity<String> badArgument(IllegalArgumentException e) throws JsonProcessingException {
+		// HAPI's request parser reports malformed prefetch and context resources this way.
+		return error(HttpStatus.BAD_REQUEST, "Malformed CDS Hooks request: " + e.getMessage());
+	}
+
+	@ExceptionHandler(Exception.class)
+	ResponseEntity<String> unexpected(Exception e) throws JsonProcessingException {
+		log.error("CDS Hooks call failed", e);
+		return error(HttpStatus.INTERNAL_SERVER_ERROR, "The CDS service failed; the server log has the details");
+	}
+
+	private HookService service(String id) {
+		return catalog.byId(id).orElseThrow(() -> new ResourceNotFoundException("No CDS service with id '" + id + "'"));
+	}
+
+	private ObjectNode object(String body) {
+		try {
+			JsonNode node = requestMapper.readTree(body);
+			if (node instanceof ObjectNode object) {
+				return object;
+			}
+		} catch (JsonProcessingException e) {
+			throw new InvalidRequestException("The request body is not valid JSON: " + e.getOriginalMessage());
+		}
+		throw new InvalidRequestException("The request body must be a JSON object");
+	}
+
+	/** CDS Hooks: an OperationOutcome in the prefetch means the client failed to get that data; we try ourselves. */
+	private static void treatOperationOutcomesAsMissing(ObjectNode request) {
+		if (request.get("prefetch") instanceof ObjectNode prefetch) {
+			List<String> failed = new ArrayList<>();
+			prefetch.fields().forEachRemaining(e -> {
+				if ("OperationOutcome".equals(e.getValue().path("resourceType").asText())) {
+					failed.add(e.getKey());
+				}
+			});
+			failed.forEach(prefetch::remove);
+		}
+	}
+
+	/** The patient id goes into prefetch URLs: it must be a FHIR id, nothing that could change the URL. */
+	private static void checkPatientId(JsonNode patientId) {
+		if (!patientId.isTextual() || !FHIR_ID.matcher(patientId.asText()).matches()) {
+			throw new InvalidRequestException("context.patientId must be a FHIR id (letters, digits, '-' and '.', up to 64)");
+		}
+	}
+
+	/** The service fetches from the client's fhirServer: only from those allowed, when an allow-list is configured. */
+	private void checkFhirServer(JsonNode fhirServer) {
+		if (fhirServer.isMissingNode() || fhirServer.isNull()) {
+			return;
+		}
+		String url = fhirServer.asText("");
+		if (!url.startsWith("http://") && !url.startsWith("https://")) {
+			throw new InvalidRequestException("fhirServer must be an http or https URL");
+		}
+		if (!allowedFhirServers.isEmpty() && allowedFhirServers.stream().noneMatch(url::startsWith)) {
+			throw new InvalidRequestException("fhirServer " + url + " is not one this service may fetch from");
+		}
+	}
+
+	private String fhirBase() {
+		if (!properties.getServerAddress().isBlank()) {
+			return properties.getServerAddress().replaceAll("/+$", "");
+		}
+		return ServletUriComponentsBuilder.fromCurrentContextPath().path(FhirRestConfig.FHIR_PATH).toUriString();
+	}
+
+	private ResponseEntity<String> error(HttpStatus status, String message) throws JsonProcessingException {
+		return json(status, Map.of("error", message == null ? status.getReasonPhrase() : readable(message)));
+	}
+
+	/** HAPI's messages quote the exceptions they wrap; a client needs the words, not our class names. */
+	private static String readable(String message) {
+		return message
+				.replaceAll("\\s*\\(through reference chain[^)]*\\)", "")
+				.replaceAll("\\b[a-z][a-z0-9_]*(\\.[a-zA-Z_$][\\w$]*)+(Exception|Error)\\b:?\\s*", "")
+				.strip();
+	}
+
+	private ResponseEntity<String> json(HttpStatus status, Object body) throws JsonProcessingException {
+		return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(responseMapper.writeValueAsString(body));
+	}
+}

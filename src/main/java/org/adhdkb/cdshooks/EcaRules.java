@@ -1,0 +1,142 @@
+package org.adhdkb.cdshooks;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.param.TokenParam;
+import org.adhdkb.cache.ChangeCounter;
+import org.adhdkb.cache.VersionedCache;
+import org.adhdkb.guidance.PlanApplier;
+import org.adhdkb.guidance.ValueSetMembership;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.DataRequirement;
+import org.hl7.fhir.r4.model.PlanDefinition;
+import org.hl7.fhir.r4.model.PlanDefinition.PlanDefinitionActionComponent;
+import org.hl7.fhir.r4.model.RequestGroup;
+import org.hl7.fhir.r4.model.RequestGroup.RequestGroupActionComponent;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.TriggerDefinition;
+import org.springframework.stereotype.Component;
+
+/**
+ * Fires the content's event-condition-action rules (PlanDefinitions of type eca-rule) for an order: a rule whose
+ * action has a named-event trigger for the hook, with a data requirement whose value set holds the ordered code,
+ * is applied to the patient with our $apply engine, and what applies becomes cards. An action whose sub-actions are
+ * alternatives (selectionBehavior any) gives a card per sub-action that applies; any other gives one card whose
+ * suggestion creates all its requests.
+ */
+@Component
+class EcaRules {
+
+	private static final String ECA_RULE = "eca-rule";
+
+	private final DaoRegistry daoRegistry;
+	private final PlanApplier applier;
+	private final ValueSetMembership valueSets;
+	private final CardFactory cards;
+	private final VersionedCache<String, List<PlanDefinition>> rules;
+
+	EcaRules(DaoRegistry daoRegistry, PlanApplier applier, ValueSetMembership valueSets, CardFactory cards,
+			ChangeCounter changeCounter) {
+		this.daoRegistry = daoRegistry;
+		this.applier = applier;
+		this.valueSets = valueSets;
+		this.cards = cards;
+		this.rules = new VersionedCache<>(changeCounter, 4);
+	}
+
+	/** Cards of the rules the order fires; {@code fired} keeps a rule from firing twice in one call. */
+	List<CardJson.Card> fire(CodeableConcept ordered, HookData data, HookCall call, Set<String> fired) {
+		List<CardJson.Card> result = new ArrayList<>();
+		for (PlanDefinition rule : rules(call)) {
+			for (PlanDefinitionActionComponent action : rule.getAction()) {
+				if (triggeredBy(action, call.hook(), ordered) && fired.add(rule.getUrl() + "#" + action.getId())) {
+					result.addAll(cardsOf(rule, action, data, call));
+				}
+			}
+		}
+		return result;
+	}
+
+	private List<PlanDefinition> rules(HookCall call) {
+		return rules.get(ECA_RULE, key -> {
+			SearchParameterMap map = SearchParameterMap.newSynchronous()
+					.add("type", new TokenParam("http://terminology.hl7.org/CodeSystem/plan-definition-type", ECA_RULE))
+					.add("status", new TokenParam("active"));
+			List<PlanDefinition> found = new ArrayList<>();
+			for (IBaseResource resource : daoRegistry.getResourceDao("PlanDefinition").search(map, call.request())
+					.getAllResources()) {
+				found.add((PlanDefinition) resource);
+			}
+			return List.copyOf(found);
+		});
+	}
+
+	private boolean triggeredBy(PlanDefinitionActionComponent action, String hook, CodeableConcept code) {
+		for (TriggerDefinition trigger : action.getTrigger()) {
+			if (trigger.getType() != TriggerDefinition.TriggerType.NAMEDEVENT || !hook.equals(trigger.getName())) {
+				continue;
+			}
+			if (trigger.getData().isEmpty()) {
+				return true;
+			}
+			for (DataRequirement data : trigger.getData()) {
+				for (DataRequirement.DataRequirementCodeFilterComponent filter : data.getCodeFilter()) {
+					if (filter.hasValueSet() && valueSets.anyIn(code.getCoding(), filter.getValueSet())) {
+						return true;
+					}
+				}
+			}
+		}
+		return false;
+	}
+
+	private List<CardJson.Card> cardsOf(PlanDefinition rule, PlanDefinitionActionComponent action, HookData data,
+			HookCall call) {
+		CarePlan applied = applier.apply(rule, new PlanApplier.Context("Patient/" + data.patientId(), null, null, null),
+				data.record(), call.request());
+		RequestGroup group = (RequestGroup) applied.getContained().stream()
+				.filter(r -> r instanceof RequestGroup).findFirst().orElseThrow();
+		Map<String, Resource> requests = new HashMap<>();
+		applied.getContained().forEach(r -> requests.put("#" + r.getIdPart(), r));
+
+		List<CardJson.Card> result = new ArrayList<>();
+		for (RequestGroupActionComponent top : group.getAction()) {
+			if (!action.getId().equals(top.getId())) {
+				continue; // the rule's condition did not hold, or this is another action of the rule
+			}
+			if (action.getSelectionBehavior() == PlanDefinition.ActionSelectionBehavior.ANY) {
+				top.getAction().forEach(child -> result.add(card(rule, child, requests, call)));
+			} else {
+				result.add(card(rule, top, requests, call));
+			}
+		}
+		return result;
+	}
+
+	private CardJson.Card card(PlanDefinition rule, RequestGroupActionComponent action, Map<String, Resource> requests,
+			HookCall call) {
+		List<CardJson.Action> creates = new ArrayList<>();
+		collectRequests(action, requests, creates);
+		List<CardJson.Suggestion> suggestions = creates.isEmpty()
+				? List.of()
+				: List.of(cards.suggestion(action.getTitle(), creates));
+		return cards.card(CardFactory.Indicator.of(action.getPriority()), action.getTitle(), action.getDescription(),
+				cards.source(rule, call), suggestions, List.of(cards.link(rule, call)), call);
+	}
+
+	private void collectRequests(RequestGroupActionComponent action, Map<String, Resource> requests,
+			List<CardJson.Action> into) {
+		if (action.hasResource() && requests.containsKey(action.getResource().getReference())) {
+			into.add(cards.create(requests.get(action.getResource().getReference()), action.getTitle()));
+		}
+		action.getAction().forEach(child -> collectRequests(child, requests, into));
+	}
+}

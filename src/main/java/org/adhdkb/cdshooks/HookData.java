@@ -1,0 +1,107 @@
+package org.adhdkb.cdshooks;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import ca.uhn.fhir.rest.api.server.cdshooks.CdsServiceRequestJson;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import org.adhdkb.guidance.PatientRecord;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Medication;
+import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Resource;
+
+/**
+ * The patient data of one hook call, read from the prefetch (which HAPI's prefetch service has completed from the
+ * client's fhirServer where keys were missing). A key whose value is null means the client has no such data.
+ *
+ * @param patientId   the context's patientId
+ * @param record      Patient, Observations and MedicationRequests, as the guidance engine reads them
+ * @param conditions  the patient's Conditions
+ * @param draftOrders the MedicationRequests of the context's draftOrders (order-select and order-sign)
+ */
+record HookData(String patientId, PatientRecord record, List<Condition> conditions, List<MedicationRequest> draftOrders) {
+
+	static final String PATIENT = "patient";
+	static final String OBSERVATIONS = "observations";
+	static final String MEDICATIONS = "medications";
+	static final String CONDITIONS = "conditions";
+
+	static HookData from(CdsServiceRequestJson request) {
+		Object patientId = request.getContext().get("patientId");
+		if (!(patientId instanceof String id) || id.isBlank()) {
+			throw new InvalidRequestException("context.patientId is required and must be a string");
+		}
+		Patient patient = request.getPrefetch(PATIENT) instanceof Patient p ? p : new Patient();
+		if (!patient.hasId()) {
+			patient.setId(id);
+		}
+		List<Observation> observations = entries(request.getPrefetch(OBSERVATIONS), Observation.class);
+		List<Resource> medications = new ArrayList<>(entries(request.getPrefetch(MEDICATIONS), MedicationRequest.class));
+		List<Condition> conditions = entries(request.getPrefetch(CONDITIONS), Condition.class);
+		List<MedicationRequest> drafts = request.getContext().containsKey("draftOrders")
+				? selected(entries(draftOrders(request), MedicationRequest.class), request.getContext().get("selections"))
+				: List.of();
+		return new HookData(id, new PatientRecord(patient, observations, medications), conditions, drafts);
+	}
+
+	/** The code of what an order is for: its medicationCodeableConcept, or the code of a contained Medication. */
+	static CodeableConcept medicationCode(MedicationRequest order) {
+		if (order.hasMedicationCodeableConcept()) {
+			return order.getMedicationCodeableConcept();
+		}
+		if (order.hasMedicationReference() && order.getMedicationReference().getResource() instanceof Medication m) {
+			return m.getCode();
+		}
+		String reference = order.hasMedicationReference() ? order.getMedicationReference().getReference() : null;
+		if (reference != null && reference.startsWith("#")) {
+			for (Resource contained : order.getContained()) {
+				if (contained instanceof Medication m && reference.substring(1).equals(contained.getIdPart())) {
+					return m.getCode();
+				}
+			}
+		}
+		return new CodeableConcept();
+	}
+
+	/**
+	 * order-select: {@code selections} names the orders just selected ("MedicationRequest/id"); the other draft orders
+	 * are context, already reviewed when they were selected. Without selections (order-sign) every draft counts.
+	 */
+	private static List<MedicationRequest> selected(List<MedicationRequest> drafts, Object selections) {
+		if (!(selections instanceof List<?> names) || names.isEmpty()) {
+			return drafts;
+		}
+		return drafts.stream()
+				.filter(d -> names.contains("MedicationRequest/" + d.getIdElement().getIdPart()))
+				.toList();
+	}
+
+	private static IBaseResource draftOrders(CdsServiceRequestJson request) {
+		Object value = request.getContext().get("draftOrders");
+		if (!(value instanceof Bundle bundle)) {
+			throw new InvalidRequestException("context.draftOrders must be a FHIR Bundle");
+		}
+		return bundle;
+	}
+
+	/** The resources of one type in a prefetched Bundle (or the resource itself); none for null or other types. */
+	private static <T extends Resource> List<T> entries(IBaseResource value, Class<T> type) {
+		List<T> found = new ArrayList<>();
+		if (value instanceof Bundle bundle) {
+			for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+				if (type.isInstance(entry.getResource())) {
+					found.add(type.cast(entry.getResource()));
+				}
+			}
+		} else if (type.isInstance(value)) {
+			found.add(type.cast(value));
+		}
+		return found;
+	}
+}

@@ -1,0 +1,228 @@
+package org.adhdkb.cdshooks;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+import org.adhdkb.guidance.KnowledgeArtifacts;
+import org.adhdkb.guidance.PatientRecord;
+import org.adhdkb.guidance.PlanApplier;
+import org.adhdkb.medication.DosingCalculator;
+import org.adhdkb.medication.DosingPlan;
+import org.adhdkb.medication.PatientFacts;
+import org.hl7.fhir.r4.model.ActivityDefinition;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Dosage;
+import org.hl7.fhir.r4.model.MedicationKnowledge;
+import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.Resource;
+import org.springframework.stereotype.Component;
+
+/**
+ * order-select and order-sign: checks each draft MedicationRequest of an ADHD medicine against the dosing of its
+ * MedicationKnowledge for this patient (maximum, starting dose for a new patient, weight needed, dose unreadable,
+ * a product strength that alone is too much), then fires the content's eca-rules for it (interactions, follow-up).
+ */
+@Component
+class OrderReview {
+
+	static final String MEASURE_WEIGHT = "http://adhdkb.org/fhir/ActivityDefinition/measure-weight";
+
+	private final KnowledgeArtifacts artifacts;
+	private final PlanApplier applier;
+	private final EcaRules rules;
+	private final CardFactory cards;
+
+	OrderReview(KnowledgeArtifacts artifacts, PlanApplier applier, EcaRules rules, CardFactory cards) {
+		this.artifacts = artifacts;
+		this.applier = applier;
+		this.rules = rules;
+		this.cards = cards;
+	}
+
+	List<CardJson.Card> review(HookData data, HookCall call) {
+		PatientFacts facts = applier.factsOf(data.record());
+		List<CardJson.Card> result = new ArrayList<>();
+		Set<String> fired = new HashSet<>();
+		boolean weightCardGiven = false;
+		for (MedicationRequest draft : data.draftOrders()) {
+			CodeableConcept code = HookData.medicationCode(draft);
+			MedicationKnowledge medicine = artifacts.medicineByCode(code, call.request());
+			if (medicine == null) {
+				continue; // not an ADHD medicine we publish
+			}
+			DosingPlan plan = DosingCalculator.plan(medicine, facts);
+			DraftDose dose = DraftDose.of(draft);
+			MedicationRequest current = currentOrder(data.record(), medicine, draft, call);
+			result.addAll(doseCards(draft, code, medicine, plan, dose, current == null, facts, call));
+			if (plan.missingWeight() && !weightCardGiven) {
+				result.add(weightNeeded(medicine, data, call));
+				weightCardGiven = true;
+			}
+			if (current == null || !Objects.equals(DraftDose.of(current).dailyMg(), dose.dailyMg())) {
+				result.addAll(rules.fire(code, data, call, fired)); // a renewal of an unchanged order fires no rule
+			}
+		}
+		return result;
+	}
+
+	private List<CardJson.Card> doseCards(MedicationRequest draft, CodeableConcept code, MedicationKnowledge medicine,
+			DosingPlan plan, DraftDose dose, boolean newPatient, PatientFacts facts, HookCall call) {
+		String name = CardFactory.name(medicine);
+		BigDecimal maximum = plan.maximumDailyMg();
+		BigDecimal ceiling = maximum != null ? maximum : DosingCalculator.ceilingDailyMg(medicine, facts);
+		List<CardJson.Card> found = new ArrayList<>();
+		if (dose.known()) {
+			if (maximum != null && dose.dailyMg().compareTo(maximum) > 0) {
+				BigDecimal corrected = newPatient && plan.startingDailyMg() != null ? plan.startingDailyMg() : maximum;
+				found.add(cards.card(CardFactory.Indicator.CRITICAL,
+						"%s %s mg/day is above the maximum of %s mg/day for this patient".formatted(
+								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(maximum)),
+						"The order gives **%s mg a day**. For this patient (%s) the maximum is **%s mg a day**.%s"
+								.formatted(mg(dose.dailyMg()), band(plan), mg(maximum), statement(medicine, plan, "maximum-dose")),
+						cards.source(medicine, call),
+						List.of(replace(draft, code, medicine, dose, corrected, newPatient ? "starting dose" : "maximum")),
+						List.of(cards.link(medicine, call)), call));
+			} else if (maximum == null && ceiling != null && dose.dailyMg().compareTo(ceiling) > 0) {
+				found.add(cards.card(CardFactory.Indicator.CRITICAL,
+						"%s %s mg/day is above the highest maximum of %s mg/day".formatted(
+								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(ceiling)),
+						"Whatever this patient's missing facts (such as weight) turn out to be, no dosing band of %s allows more than **%s mg a day**; the order gives **%s mg a day**."
+								.formatted(name, mg(ceiling), mg(dose.dailyMg())),
+						cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call));
+			} else if (newPatient && plan.startingDailyMg() != null && dose.dailyMg().compareTo(plan.startingDailyMg()) > 0) {
+				found.add(cards.card(CardFactory.Indicator.WARNING,
+						"%s %s mg/day is above the recommended start of %s mg/day".formatted(
+								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(plan.startingDailyMg())),
+						"This patient has no current order of %s, so this is a start. For this patient (%s) the recommended starting dose is **%s mg a day**.%s"
+								.formatted(name, band(plan), mg(plan.startingDailyMg()), statement(medicine, plan, "starting-dose")),
+						cards.source(medicine, call),
+						List.of(replace(draft, code, medicine, dose, plan.startingDailyMg(), "starting dose")),
+						List.of(cards.link(medicine, call)), call));
+			}
+			return found;
+		}
+		found.add(cards.card(CardFactory.Indicator.WARNING,
+				"The dose of %s could not be checked".formatted(name),
+				"The dose was not checked because %s. adhdkb does not guess a dose; add structured dosage instructions (a dose in mg and how often it is taken) to have it checked."
+						.formatted(dose.problem()),
+				cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call));
+		for (Coding coding : code.getCoding()) {
+			BigDecimal strength = DraftDose.unitStrengthMg(coding, medicine);
+			if (strength != null && ceiling != null && strength.compareTo(ceiling) > 0) {
+				found.add(cards.card(CardFactory.Indicator.CRITICAL,
+						"One unit of %s (%s mg) is above the maximum of %s mg/day".formatted(
+								coding.hasDisplay() ? coding.getDisplay() : name, mg(strength), mg(ceiling)),
+						"Even without readable dosage instructions this is certain: a single unit of the ordered product contains **%s mg**, and this patient's maximum is **%s mg a day**."
+								.formatted(mg(strength), mg(ceiling)),
+						cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call));
+				break;
+			}
+		}
+		return found;
+	}
+
+	private CardJson.Card weightNeeded(MedicationKnowledge medicine, HookData data, HookCall call) {
+		ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
+		Resource request = applier.apply(measureWeight,
+				new PlanApplier.Context("Patient/" + data.patientId(), null, null, null), data.record(), call.request());
+		String name = CardFactory.name(medicine);
+		return cards.card(CardFactory.Indicator.WARNING,
+				"Weight needed to check the dose of " + name,
+				"No usable body weight is recorded, and the dosing of %s for this patient depends on weight, so the weight-based maximum and starting dose were not checked. adhdkb does not guess a weight or a dose."
+						.formatted(name),
+				cards.source(medicine, call),
+				List.of(cards.suggestion("Measure the patient's weight", List.of(cards.create(request, measureWeight.getTitle())))),
+				List.of(cards.link(medicine, call)), call);
+	}
+
+	private CardJson.Suggestion replace(MedicationRequest draft, CodeableConcept ordered, MedicationKnowledge medicine,
+			DraftDose dose, BigDecimal dailyMg, String which) {
+		MedicationRequest corrected = dose.withDailyDose(draft, dailyMg);
+		matchProductToDose(corrected, ordered, medicine);
+		return cards.suggestion("Change the dose to the %s, %s mg/day".formatted(which, mg(dailyMg)),
+				List.of(cards.update(corrected, "The same order with a daily dose of " + mg(dailyMg) + " mg")));
+	}
+
+	/**
+	 * A product order whose dose changed names the product of that strength when the medicine has one, and otherwise
+	 * the ingredient, so the corrected order never asks for half of a 4 mg extended-release tablet.
+	 */
+	private static void matchProductToDose(MedicationRequest corrected, CodeableConcept ordered, MedicationKnowledge medicine) {
+		boolean orderedProduct = ordered.getCoding().stream().anyMatch(c -> DraftDose.unitStrengthMg(c, medicine) != null);
+		if (!orderedProduct) {
+			return;
+		}
+		BigDecimal perDose = corrected.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue();
+		Coding replacement = null;
+		for (Coding coding : medicine.getCode().getCoding()) {
+			BigDecimal strength = DraftDose.unitStrengthMg(coding, medicine);
+			if (strength != null && strength.compareTo(perDose) == 0 && sameForm(coding, ordered, medicine)) {
+				replacement = coding;
+				break;
+			}
+			if (strength == null && replacement == null) {
+				replacement = coding; // the ingredient, unless a product of the right strength comes later
+			}
+		}
+		if (replacement != null) {
+			corrected.setMedication(new CodeableConcept().addCoding(replacement.copy()));
+		}
+	}
+
+	/** Whether a product has the dose form of the ordered one: the part of the RxNorm name after the strength. */
+	private static boolean sameForm(Coding product, CodeableConcept ordered, MedicationKnowledge medicine) {
+		String form = DraftDose.doseForm(product.getDisplay());
+		return ordered.getCoding().stream()
+				.filter(c -> DraftDose.unitStrengthMg(c, medicine) != null)
+				.map(c -> medicine.getCode().getCoding().stream()
+						.filter(m -> m.getCode().equals(c.getCode())).findFirst().map(Coding::getDisplay).orElse(""))
+				.anyMatch(display -> DraftDose.doseForm(display).equals(form));
+	}
+
+	/** The patient's current (active) order of the same medicine, other than the draft itself; null if none. */
+	private MedicationRequest currentOrder(PatientRecord record, MedicationKnowledge medicine, MedicationRequest draft,
+			HookCall call) {
+		for (Resource resource : record.medications()) {
+			if (resource instanceof MedicationRequest order && PatientRecord.isActive(order)
+					&& !Objects.equals(order.getIdElement().getIdPart(), draft.getIdElement().getIdPart())) {
+				MedicationKnowledge same = artifacts.medicineByCode(HookData.medicationCode(order), call.request());
+				if (same != null && same.getIdElement().getIdPart().equals(medicine.getIdElement().getIdPart())) {
+					return order;
+				}
+			}
+		}
+		return null;
+	}
+
+	private static String band(DosingPlan plan) {
+		return "dosing band " + plan.band();
+	}
+
+	/** The MedicationKnowledge's own words for a dose of the band, quoted as the reason. */
+	private static String statement(MedicationKnowledge medicine, DosingPlan plan, String role) {
+		for (var band : medicine.getAdministrationGuidelines()) {
+			if (!Objects.equals(band.getId(), plan.band())) {
+				continue;
+			}
+			for (var dosage : band.getDosage()) {
+				if (dosage.getType().getCoding().stream().anyMatch(c -> role.equals(c.getCode()))) {
+					for (Dosage d : dosage.getDosage()) {
+						if (d.hasText()) {
+							return "\n\n> " + d.getText();
+						}
+					}
+				}
+			}
+		}
+		return "";
+	}
+
+	private static String mg(BigDecimal value) {
+		return value.stripTrailingZeros().toPlainString();
+	}
+}

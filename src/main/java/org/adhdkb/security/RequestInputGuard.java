@@ -1,0 +1,114 @@
+package org.adhdkb.security;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.UnclassifiedServerFailureException;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * Refuses input that HAPI accepts silently or answers with 500:
+ * <ul>
+ * <li>a body that is not valid UTF-8 (FHIR's only encoding): HAPI would store U+FFFD in place of the bad bytes;</li>
+ * <li>a {@code _format} HAPI cannot produce (406): HAPI would answer JSON as if none was asked for;</li>
+ * <li>a negative {@code _count}: HAPI ignores it;</li>
+ * <li>a number search value that is not a number: HAPI's BigDecimal parse fails with 500;</li>
+ * <li>an operation parameter without a value (found by the fuzz test: {@code $expand} with an empty {@code url}
+ * value made HAPI fail with a NullPointerException, 500): 400, and the failure is logged for whoever owns the
+ * operation.</li>
+ * </ul>
+ */
+@Interceptor
+class RequestInputGuard {
+
+	private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RequestInputGuard.class);
+
+	private static final Set<String> FORMAT_SHORTHANDS = Set.of("json", "xml", "html", "ttl", "text/html", "text/turtle");
+
+	@Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
+	public void checkRequest(RequestDetails request) {
+		String[] formats = request.getParameters().get(Constants.PARAM_FORMAT);
+		if (formats != null) {
+			for (String format : formats) {
+				String type = format.split(";")[0].trim();
+				if (!FORMAT_SHORTHANDS.contains(type) && EncodingEnum.forContentType(type) == null) {
+					throw new UnclassifiedServerFailureException(406, "_format " + format + " is not supported: use json or xml");
+				}
+			}
+		}
+		String[] counts = request.getParameters().get(Constants.PARAM_COUNT);
+		if (counts != null) {
+			for (String count : counts) {
+				if (count.trim().startsWith("-")) {
+					throw invalid("_count must not be negative: " + count);
+				}
+			}
+		}
+		if (isBodyMethod(request.getRequestType().name()) && hasUtf8Body(request)) {
+			checkUtf8(request.loadRequestContents());
+		}
+	}
+
+	@Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
+	public BaseServerResponseException badInputIsNotAServerError(RequestDetails request, Throwable exception) {
+		if (exception instanceof InternalErrorException || !(exception instanceof BaseServerResponseException)) {
+			for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
+				if (cause instanceof NumberFormatException || cause instanceof DataFormatException) {
+					return invalid("invalid value in the request: " + cause.getMessage());
+				}
+				if (cause instanceof NullPointerException && request.getOperation() != null) {
+					LOG.warn("{} failed on a missing value; answered 400", request.getOperation(), cause);
+					return invalid(request.getOperation() + ": a parameter is missing its value");
+				}
+			}
+		}
+		return null;
+	}
+
+	/** 400 with issue code {@code invalid}, as the terminology operations answer bad parameters. */
+	private static InvalidRequestException invalid(String message) {
+		org.hl7.fhir.r4.model.OperationOutcome outcome = new org.hl7.fhir.r4.model.OperationOutcome();
+		outcome.addIssue().setSeverity(org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity.ERROR)
+				.setCode(org.hl7.fhir.r4.model.OperationOutcome.IssueType.INVALID).setDiagnostics(message);
+		return new InvalidRequestException(message, outcome);
+	}
+
+	private static boolean isBodyMethod(String method) {
+		return method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
+	}
+
+	private static boolean hasUtf8Body(RequestDetails request) {
+		String contentType = request.getHeader(Constants.HEADER_CONTENT_TYPE);
+		if (contentType == null || contentType.startsWith(Constants.CT_X_FORM_URLENCODED)) {
+			return false;
+		}
+		int charset = contentType.toLowerCase().indexOf("charset=");
+		return charset < 0 || contentType.substring(charset + 8).trim().toUpperCase().startsWith("UTF-8");
+	}
+
+	private static void checkUtf8(byte[] body) {
+		if (body == null || body.length == 0) {
+			return;
+		}
+		try {
+			StandardCharsets.UTF_8.newDecoder()
+					.onMalformedInput(CodingErrorAction.REPORT)
+					.onUnmappableCharacter(CodingErrorAction.REPORT)
+					.decode(ByteBuffer.wrap(body));
+		} catch (CharacterCodingException e) {
+			throw invalid("the request body is not valid UTF-8");
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package org.adhdkb.security;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import ca.uhn.fhir.storage.interceptor.balp.BalpAuditCaptureInterceptor;
+import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditContextServices;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Reference;
+
+/**
+ * Records every write made through /fhir as an AuditEvent (HAPI's IHE BALP profile), stored in the same database
+ * transaction as the write: a write that commits has its record, one that rolls back has none. Query them with
+ * {@code GET /fhir/AuditEvent?entity=Patient/123} (a token with AuditEvent read scope).
+ *
+ * <p>Only BALP's write hooks are used: BALP would also record every read and search, which would turn each read of
+ * the knowledge into a database write. Registered on the REST server only, so writes that do not come from a client
+ * (the content loader, and the AuditEvent itself, stored with a system request) are not recorded: no recursion.
+ */
+@Interceptor
+class WriteAuditTrail {
+
+	private final BalpAuditCaptureInterceptor balp;
+
+	WriteAuditTrail(DaoRegistry daos) {
+		this.balp = new BalpAuditCaptureInterceptor(
+				event -> daos.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails()),
+				new Who());
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+	public void created(IBaseResource resource, ServletRequestDetails request) {
+		balp.hookStoragePrecommitResourceCreated(resource, request);
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+	public void updated(IBaseResource previous, IBaseResource resource, ServletRequestDetails request) {
+		balp.hookStoragePrecommitResourceUpdated(previous, resource, request);
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+	public void deleted(IBaseResource resource, ServletRequestDetails request) {
+		balp.hookStoragePrecommitResourceDeleted(resource, request);
+	}
+
+	/** The client and user come from the verified token; without one (local writes) the caller is anonymous. */
+	private static final class Who implements IBalpAuditContextServices {
+
+		@Override
+		public Reference getAgentClientWho(RequestDetails request) {
+			AccessToken token = AccessToken.of(request);
+			if (token == null || token.clientId() == null) {
+				return new Reference().setDisplay(token == null ? "anonymous" : "unnamed client");
+			}
+			Reference who = new Reference().setDisplay(token.clientId());
+			who.getIdentifier().setSystem(token.issuer()).setValue(token.clientId());
+			return who;
+		}
+
+		@Override
+		public Reference getAgentUserWho(RequestDetails request) {
+			AccessToken token = AccessToken.of(request);
+			if (token == null || token.subject() == null) {
+				return new Reference().setDisplay(token == null ? "anonymous (local writes)" : "unnamed subject");
+			}
+			Reference who = new Reference().setDisplay(token.subject());
+			who.getIdentifier().setSystem(token.issuer()).setValue(token.subject());
+			return who;
+		}
+
+		/**
+		 * BALP qualifies the id with the request's server base; stored with a system request, HAPI would take that for
+		 * an external URL and leave it unindexed, so the record could not be found with {@code entity=}.
+		 */
+		@Override
+		public String massageResourceIdForStorage(RequestDetails request, IBaseResource resource, IIdType id) {
+			return id.toUnqualified().getValue();
+		}
+	}
+}

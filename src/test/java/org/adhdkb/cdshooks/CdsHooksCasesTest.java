@@ -1,0 +1,190 @@
+package org.adhdkb.cdshooks;
+
+import static org.adhdkb.cdshooks.CdsHooksSupport.JSON;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.adhdkb.testing.ServerTestBase;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Runs the CDS Hooks test cases shipped as data in src/test/resources/cds-hooks/cases: each names a service, the
+ * patient's record, the draft orders, and the cards expected (indicator, summary, suggested action types). Every case
+ * runs twice over real HTTP: once with the record in the prefetch, once with no prefetch and the record stored on
+ * adhdkb's own /fhir, which the service then fetches as the client's fhirServer.
+ */
+class CdsHooksCasesTest extends ServerTestBase {
+
+	private static final Path CASES = Path.of("src/test/resources/cds-hooks/cases");
+
+	@TestFactory
+	Stream<DynamicTest> everyCaseWithPrefetchAndWithFhirServer() throws IOException {
+		List<DynamicTest> tests = new ArrayList<>();
+		try (Stream<Path> files = Files.list(CASES)) {
+			for (Path file : files.sorted().toList()) {
+				String name = file.getFileName().toString().replace(".json", "");
+				tests.add(DynamicTest.dynamicTest(name + " (prefetch)", () -> run(load(file), true)));
+				tests.add(DynamicTest.dynamicTest(name + " (fhirServer)", () -> run(load(file), false)));
+			}
+		}
+		assertThat(tests).hasSizeGreaterThanOrEqualTo(2 * 14);
+		return tests.stream();
+	}
+
+	private void run(JsonNode testCase, boolean prefetch) throws IOException {
+		String service = testCase.get("service").asText();
+		JsonNode discovery = CdsHooksSupport.checkedDiscovery(get("/cds-services").body());
+		JsonNode descriptor = null;
+		for (JsonNode s : discovery.get("services")) {
+			if (s.get("id").asText().equals(service)) {
+				descriptor = s;
+			}
+		}
+		assertThat(descriptor).as("service %s in discovery", service).isNotNull();
+
+		ObjectNode request = JSON.createObjectNode();
+		request.put("hook", descriptor.get("hook").asText());
+		request.put("hookInstance", UUID.randomUUID().toString());
+		ObjectNode context = request.putObject("context");
+		String patientId = patientId(testCase);
+		context.put("patientId", patientId);
+		context.put("userId", "Practitioner/cds-test");
+		if (testCase.has("draftOrders")) {
+			ObjectNode bundle = context.putObject("draftOrders");
+			bundle.put("resourceType", "Bundle");
+			bundle.put("type", "collection");
+			ArrayNode entries = bundle.putArray("entry");
+			testCase.get("draftOrders").forEach(order -> entries.addObject().set("resource", order));
+			if (descriptor.get("hook").asText().equals("order-select")) {
+				ArrayNode selections = context.putArray("selections");
+				testCase.get("draftOrders").forEach(order -> selections.add("MedicationRequest/" + order.get("id").asText()));
+			}
+		}
+		if (prefetch) {
+			ObjectNode values = request.putObject("prefetch");
+			descriptor.get("prefetch").fieldNames().forEachRemaining(key -> values.set(key, prefetchValue(key, testCase)));
+		} else {
+			store(testCase);
+			request.put("fhirServer", fhirBase());
+		}
+
+		HttpResponse<String> response = send("POST", "/cds-services/" + service, JSON.writeValueAsString(request),
+				"Content-Type", "application/json");
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		JsonNode cards = CdsHooksSupport.checkedResponse(response.body()).get("cards");
+		JsonNode expected = testCase.get("cards");
+		assertThat(cards).as("cards: %s", response.body()).hasSize(expected.size());
+		List<JsonNode> unmatched = new ArrayList<>();
+		cards.forEach(unmatched::add);
+		for (JsonNode want : expected) {
+			JsonNode match = unmatched.stream().filter(card -> matches(card, want)).findFirst().orElse(null);
+			assertThat(match).as("a card like %s among %s", want, response.body()).isNotNull();
+			unmatched.remove(match);
+			assertThat(match.at("/source/url").asText()).startsWith(fhirBase() + "/");
+			assertThat(match.get("links")).isNotEmpty();
+			if (testCase.has("updatedDailyDoseMg") && match.has("suggestions")
+					&& match.at("/suggestions/0/actions/0/type").asText().equals("update")) {
+				JsonNode updated = match.at("/suggestions/0/actions/0/resource");
+				assertThat(dailyDose(updated)).isEqualByComparingTo(testCase.get("updatedDailyDoseMg").decimalValue());
+				assertThat(updated.get("id").asText()).as("the update replaces the draft").isEqualTo(
+						testCase.at("/draftOrders/0/id").asText());
+				if (testCase.has("updatedMedicationCode")) {
+					assertThat(updated.at("/medicationCodeableConcept/coding/0/code").asText())
+							.isEqualTo(testCase.get("updatedMedicationCode").asText());
+				}
+			}
+		}
+	}
+
+	private static boolean matches(JsonNode card, JsonNode want) {
+		if (!card.get("indicator").asText().equals(want.get("indicator").asText())
+				|| !card.get("summary").asText().contains(want.get("summary").asText())) {
+			return false;
+		}
+		List<String> wantedActions = new ArrayList<>();
+		want.path("suggestions").forEach(s -> s.forEach(a -> wantedActions.add(a.asText())));
+		List<String> actions = new ArrayList<>();
+		card.path("suggestions").forEach(s -> s.get("actions").forEach(a -> actions.add(a.get("type").asText())));
+		return actions.equals(wantedActions);
+	}
+
+	private static BigDecimal dailyDose(JsonNode medicationRequest) {
+		BigDecimal total = BigDecimal.ZERO;
+		for (JsonNode dosage : medicationRequest.get("dosageInstruction")) {
+			BigDecimal dose = dosage.at("/doseAndRate/0/doseQuantity/value").decimalValue();
+			total = total.add(dose.multiply(BigDecimal.valueOf(dosage.at("/timing/repeat/frequency").asInt(1))));
+		}
+		return total;
+	}
+
+	private static JsonNode prefetchValue(String key, JsonNode testCase) {
+		String type = switch (key) {
+			case HookData.PATIENT -> "Patient";
+			case HookData.OBSERVATIONS -> "Observation";
+			case HookData.MEDICATIONS -> "MedicationRequest";
+			case HookData.CONDITIONS -> "Condition";
+			default -> throw new IllegalArgumentException("unknown prefetch key " + key);
+		};
+		if (type.equals("Patient")) {
+			for (JsonNode resource : testCase.get("resources")) {
+				if (resource.get("resourceType").asText().equals("Patient")) {
+					return resource;
+				}
+			}
+			return JSON.nullNode();
+		}
+		ObjectNode bundle = JSON.createObjectNode();
+		bundle.put("resourceType", "Bundle");
+		bundle.put("type", "searchset");
+		ArrayNode entries = bundle.putArray("entry");
+		for (JsonNode resource : testCase.get("resources")) {
+			if (resource.get("resourceType").asText().equals(type)) {
+				entries.addObject().set("resource", resource);
+			}
+		}
+		bundle.put("total", entries.size());
+		return bundle;
+	}
+
+	private void store(JsonNode testCase) throws IOException {
+		ObjectNode bundle = JSON.createObjectNode();
+		bundle.put("resourceType", "Bundle");
+		bundle.put("type", "transaction");
+		ArrayNode entries = bundle.putArray("entry");
+		for (JsonNode resource : testCase.get("resources")) {
+			ObjectNode entry = entries.addObject();
+			entry.set("resource", resource);
+			entry.putObject("request").put("method", "PUT")
+					.put("url", resource.get("resourceType").asText() + "/" + resource.get("id").asText());
+		}
+		HttpResponse<String> response = send("POST", "/fhir", JSON.writeValueAsString(bundle),
+				"Content-Type", "application/fhir+json");
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+	}
+
+	private static String patientId(JsonNode testCase) {
+		for (JsonNode resource : testCase.get("resources")) {
+			if (resource.get("resourceType").asText().equals("Patient")) {
+				return resource.get("id").asText();
+			}
+		}
+		throw new IllegalStateException("a case needs a Patient");
+	}
+
+	private static JsonNode load(Path file) throws IOException {
+		return JSON.readTree(CdsHooksSupport.withDates(Files.readString(file)));
+	}
+}

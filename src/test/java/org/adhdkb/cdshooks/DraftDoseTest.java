@@ -1,0 +1,85 @@
+package org.adhdkb.cdshooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+
+import ca.uhn.fhir.context.FhirContext;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.MedicationKnowledge;
+import org.hl7.fhir.r4.model.MedicationRequest;
+import org.junit.jupiter.api.Test;
+
+/** Reading the daily amount of an order from its dosage instructions, and never guessing it. */
+class DraftDoseTest {
+
+	private static final String RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm";
+
+	@Test
+	void withoutUsableInstructionsTheReasonIsGivenAndNoDose() {
+		assertThat(DraftDose.of(order("")).problem()).isEqualTo("the order has no dosage instructions");
+		assertThat(DraftDose.of(order("{\"text\":\"one capsule as directed\"}")).problem())
+				.contains("only as text", "one capsule as directed");
+		assertThat(DraftDose.of(order(dose("5", "mL") + ",\"timing\":{\"repeat\":{\"frequency\":1,\"period\":1,\"periodUnit\":\"d\"}}}")).problem())
+				.contains("'mL'", "not in mg");
+		assertThat(DraftDose.of(order(dose("10", "mg") + "}")).problem()).contains("how often");
+		assertThat(DraftDose.of(order(dose("10", "mg") + "}")).known()).isFalse();
+	}
+
+	@Test
+	void dailyAmountFromFrequencyPeriodCodesRangesAndSeveralInstructions() {
+		assertThat(daily(dose("10", "mg") + ",\"timing\":{\"repeat\":{\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"}}}")).isEqualByComparingTo("20");
+		assertThat(daily(dose("10", "mg") + ",\"timing\":{\"repeat\":{\"frequency\":1,\"frequencyMax\":2,\"period\":1,\"periodUnit\":\"d\"}}}"))
+				.as("the most the order allows").isEqualByComparingTo("20");
+		assertThat(daily(dose("5", "mg") + ",\"timing\":{\"code\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation\",\"code\":\"TID\"}]}}}"))
+				.isEqualByComparingTo("15");
+		assertThat(daily(dose("70", "mg") + ",\"timing\":{\"repeat\":{\"frequency\":1,\"period\":1,\"periodUnit\":\"wk\"}}}")).isEqualByComparingTo("10");
+		assertThat(daily(dose("10", "mg") + ",\"timing\":{\"repeat\":{\"frequency\":1,\"period\":12,\"periodUnit\":\"h\"}}}")).isEqualByComparingTo("20");
+		assertThat(daily("{\"timing\":{\"repeat\":{\"frequency\":1,\"period\":1,\"periodUnit\":\"d\"}},\"doseAndRate\":[{\"doseRange\":{\"low\":{\"value\":10,\"unit\":\"mg\"},\"high\":{\"value\":20,\"unit\":\"mg\"}}}]}"))
+				.as("a range counts at its upper end").isEqualByComparingTo("20");
+		assertThat(daily(dose("10", "mg") + ",\"timing\":{\"repeat\":{\"frequency\":1,\"period\":1,\"periodUnit\":\"d\"}}},"
+				+ dose("5", "mg") + ",\"timing\":{\"repeat\":{\"frequency\":1,\"period\":1,\"periodUnit\":\"d\"}}}")).isEqualByComparingTo("15");
+	}
+
+	@Test
+	void aCorrectedOrderKeepsItsScheduleAndSplitsTheNewDailyAmount() {
+		MedicationRequest draft = order(dose("40", "mg") + ",\"timing\":{\"repeat\":{\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"}}}");
+		MedicationRequest corrected = DraftDose.of(draft).withDailyDose(draft, new BigDecimal("28"));
+		assertThat(corrected.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue())
+				.isEqualByComparingTo("14");
+		assertThat(DraftDose.of(corrected).dailyMg()).isEqualByComparingTo("28");
+		assertThat(draft.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue())
+				.as("the draft itself is untouched").isEqualByComparingTo("40");
+	}
+
+	@Test
+	void unitStrengthIsReadFromTheProductNameOurContentPublishes() {
+		MedicationKnowledge atomoxetine = new MedicationKnowledge();
+		atomoxetine.getCode().addCoding(new Coding(RXNORM, "349594", "atomoxetine 40 MG Oral Capsule"));
+		atomoxetine.getCode().addCoding(new Coding(RXNORM, "38400", "atomoxetine"));
+		atomoxetine.getCode().addCoding(new Coding(RXNORM, "1", "a 1.25 MG / b 1.25 MG / c 2.5 MG Oral Tablet"));
+		assertThat(DraftDose.unitStrengthMg(new Coding(RXNORM, "349594", "whatever the EHR calls it"), atomoxetine))
+				.isEqualByComparingTo("40");
+		assertThat(DraftDose.unitStrengthMg(new Coding(RXNORM, "1", null), atomoxetine)).isEqualByComparingTo("5");
+		assertThat(DraftDose.unitStrengthMg(new Coding(RXNORM, "38400", null), atomoxetine)).as("an ingredient has no strength").isNull();
+		assertThat(DraftDose.unitStrengthMg(new Coding(RXNORM, "999", null), atomoxetine)).isNull();
+	}
+
+	private static BigDecimal daily(String dosages) {
+		DraftDose dose = DraftDose.of(order(dosages));
+		assertThat(dose.problem()).isNull();
+		return dose.dailyMg();
+	}
+
+	private static String dose(String value, String unit) {
+		return "{\"doseAndRate\":[{\"doseQuantity\":{\"value\":" + value + ",\"unit\":\"" + unit
+				+ "\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"" + unit + "\"}}]";
+	}
+
+	private static MedicationRequest order(String dosages) {
+		String json = "{\"resourceType\":\"MedicationRequest\",\"status\":\"draft\",\"intent\":\"order\","
+				+ "\"subject\":{\"reference\":\"Patient/p\"},\"medicationCodeableConcept\":{\"text\":\"x\"}"
+				+ (dosages.isEmpty() ? "" : ",\"dosageInstruction\":[" + dosages + "]") + "}";
+		return FhirContext.forR4Cached().newJsonParser().parseResource(MedicationRequest.class, json);
+	}
+}
