@@ -24,9 +24,36 @@ public final class TestServers {
 		Map<String, String> all = new java.util.LinkedHashMap<>(TestIssuer.serverProperties());
 		all.putAll(properties);
 		all.forEach((key, value) -> args.add("--" + key + "=" + value));
+		if (all.containsKey("adhdkb.data-dir") && profiles.length == 0) {
+			awaitH2Closed(all.get("adhdkb.data-dir"));
+		}
 		return new SpringApplicationBuilder(AdhdkbApplication.class)
 				.profiles(profiles)
 				.run(args.toArray(String[]::new));
+	}
+
+	/**
+	 * A test that restarts a server in the same JVM on the same H2 file can reach the database while the engine is
+	 * still closing it from the previous context ("The database has been closed", 90098). A new JVM never can, so
+	 * the wait belongs here, not in the server: open the file until the engine answers, then let it go.
+	 */
+	private static void awaitH2Closed(String dataDir) {
+		String url = "jdbc:h2:file:" + java.nio.file.Path.of(dataDir).toAbsolutePath() + "/adhdkb;IFEXISTS=TRUE;DB_CLOSE_ON_EXIT=FALSE";
+		for (int attempt = 0; attempt < 100; attempt++) {
+			try (java.sql.Connection ignored = java.sql.DriverManager.getConnection(url, "sa", "")) {
+				return;
+			} catch (java.sql.SQLException e) {
+				if (e.getErrorCode() != org.h2.api.ErrorCode.DATABASE_IS_CLOSED) {
+					return; // no database yet (first start), or one the server will report on itself
+				}
+				try {
+					Thread.sleep(100);
+				} catch (InterruptedException interrupted) {
+					Thread.currentThread().interrupt();
+					return;
+				}
+			}
+		}
 	}
 
 	/** HAPI's generic client for a started server; its writes carry a token with the authoring scope. */
