@@ -100,7 +100,7 @@ class EcaRules {
 
 	private List<CardJson.Card> cardsOf(PlanDefinition rule, PlanDefinitionActionComponent action, HookData data,
 			HookCall call) {
-		CarePlan applied = applier.apply(rule, new PlanApplier.Context("Patient/" + data.patientId(), null, null, null),
+		CarePlan applied = applier.apply(rule, data.applyContext(),
 				data.record(), call.request());
 		RequestGroup group = (RequestGroup) applied.getContained().stream()
 				.filter(r -> r instanceof RequestGroup).findFirst().orElseThrow();

@@ -6,6 +6,7 @@ import java.util.List;
 import ca.uhn.fhir.rest.api.server.cdshooks.CdsServiceRequestJson;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import org.adhdkb.guidance.PatientRecord;
+import org.adhdkb.guidance.PlanApplier;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -48,6 +49,11 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 				? selected(entries(draftOrders(request), MedicationRequest.class), request.getContext().get("selections"))
 				: List.of();
 		return new HookData(id, new PatientRecord(patient, observations, medications), conditions, drafts);
+	}
+
+	/** Who the guidance is applied to: the hook's patient, with no encounter or practitioner of our own. */
+	PlanApplier.Context applyContext() {
+		return new PlanApplier.Context("Patient/" + patientId, null, null, null);
 	}
 
 	/** The code of what an order is for: its medicationCodeableConcept, or the code of a contained Medication. */

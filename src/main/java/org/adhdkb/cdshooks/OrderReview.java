@@ -129,7 +129,7 @@ class OrderReview {
 	private CardJson.Card weightNeeded(MedicationKnowledge medicine, HookData data, HookCall call) {
 		ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
 		Resource request = applier.apply(measureWeight,
-				new PlanApplier.Context("Patient/" + data.patientId(), null, null, null), data.record(), call.request());
+				data.applyContext(), data.record(), call.request());
 		String name = CardFactory.name(medicine);
 		return cards.card(CardFactory.Indicator.WARNING,
 				"Weight needed to check the dose of " + name,

@@ -113,7 +113,7 @@ class PatientViewReview {
 		List<String> what = missing.stream().map(a -> a.getTitle().replaceFirst("^Measure ", "").toLowerCase()).toList();
 		List<CardJson.Action> creates = new ArrayList<>();
 		for (ActivityDefinition activity : missing) {
-			creates.add(cards.create(applier.apply(activity, context(data), data.record(), call.request()), activity.getTitle()));
+			creates.add(cards.create(applier.apply(activity, data.applyContext(), data.record(), call.request()), activity.getTitle()));
 		}
 		return Optional.of(cards.card(CardFactory.Indicator.WARNING,
 				"No %s recorded since the ADHD medication change on %s".formatted(String.join(" or ", what), day(lastChange)),
@@ -236,7 +236,7 @@ class PatientViewReview {
 						"%s stopped on %s: watch for rebound".formatted(CardFactory.capitalised(name), day(stopped)),
 						recognise.getDescription(), cards.source(rebound, call),
 						List.of(cards.suggestion(assess.getTitle(), List.of(cards.create(
-								applier.apply(assess, context(data), data.record(), call.request()), assess.getTitle())))),
+								applier.apply(assess, data.applyContext(), data.record(), call.request()), assess.getTitle())))),
 						List.of(cards.link(rebound, call), cards.link(medicine, call)), call));
 			} else if (isAlpha2Agonist(medicine) && !tapered(course)) {
 				PlanDefinitionActionComponent stop = stepFor(rebound, medicine, call);
@@ -245,7 +245,7 @@ class PatientViewReview {
 					ActivityDefinition taper = artifacts.byCanonical(ActivityDefinition.class,
 							stop.getDefinitionCanonicalType().getValue(), call.request());
 					suggestions.add(cards.suggestion(taper.getTitle(), List.of(cards.create(
-							applier.apply(taper, context(data), data.record(), call.request()), taper.getTitle()))));
+							applier.apply(taper, data.applyContext(), data.record(), call.request()), taper.getTitle()))));
 				}
 				result.add(cards.card(CardFactory.Indicator.WARNING,
 						"%s was stopped on %s without a taper: watch for rebound".formatted(
@@ -370,9 +370,5 @@ class PatientViewReview {
 
 	private static String day(Date date) {
 		return date.toInstant().atOffset(ZoneOffset.UTC).toLocalDate().toString();
-	}
-
-	private static PlanApplier.Context context(HookData data) {
-		return new PlanApplier.Context("Patient/" + data.patientId(), null, null, null);
 	}
 }
