@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The load benchmark: one command, bounded in time.
-#   bench/run.sh            (DURATION=20 WARMUP=5 seconds per endpoint by default)
+#   bench/run.sh            (DURATION=20 WARMUP=20 seconds per endpoint by default)
 # Builds the jar if needed, starts the server on a fresh embedded database, measures start-up time and memory,
 # drives each endpoint from a second process (wrk, 2 threads, 16 connections, warm-up then a measured run),
 # serves the same MedicationKnowledge read from nginx on loopback as the floor, and writes a table to
@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-20}
 # The JVM options README gives for running the jar (the heap cap keeps the server under its memory budget).
 JAVA_OPTS=${JAVA_OPTS:--Xmx512m}
-WARMUP=${WARMUP:-5}
+# Steady state, not a cold JIT: the C2 compiler needs 15-30 s of CPU (shared with the server on 2 cores) before the
+# heavier paths ($apply, CDS Hooks) run compiled; a 5 s warm-up measured them at half their speed.
+WARMUP=${WARMUP:-20}
 PORT=${PORT:-18080}
 FLOOR_PORT=${FLOOR_PORT:-18090}
 WORK=bench/work/load

@@ -7,6 +7,8 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import org.adhdkb.cache.ChangeCounter;
+import org.adhdkb.cache.VersionedCache;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
@@ -23,16 +25,27 @@ import java.util.List;
 /**
  * Gathers a patient's record for $apply: from the {@code data} Bundle of the call when one is given (the caller's own
  * record), otherwise from this server's database.
+ *
+ * <p>Records read from the database are kept until the next committed write (the {@link ChangeCounter}): the three
+ * searches behind one record cost more than the whole guidance logic, and a chart is typically asked about several
+ * times in a row (each CDS hook, each plan). Nothing here depends on who asks: this server's scopes grant by resource
+ * type, never by patient compartment. Were patient-compartment scopes added, the key would have to name the caller.
  */
 @Component
 public class PatientRecordReader {
 
 	private final DaoRegistry daoRegistry;
 	private final IHapiTransactionService transactions;
+	private final ChangeCounter changeCounter;
+	/** Bounded by the resources held: a record weighs its Patient plus its observations and medications. */
+	private final VersionedCache<String, PatientRecord> stored;
 
-	public PatientRecordReader(DaoRegistry daoRegistry, IHapiTransactionService transactions) {
+	public PatientRecordReader(DaoRegistry daoRegistry, IHapiTransactionService transactions, ChangeCounter changeCounter) {
 		this.daoRegistry = daoRegistry;
 		this.transactions = transactions;
+		this.changeCounter = changeCounter;
+		this.stored = new VersionedCache<>(changeCounter, 50_000L,
+				record -> 1L + record.observations().size() + record.medications().size());
 	}
 
 	public PatientRecord read(String subject, Bundle data, RequestDetails request) {
@@ -40,6 +53,10 @@ public class PatientRecordReader {
 		if (data != null && data.hasEntry()) {
 			return fromBundle(subjectId, data, request);
 		}
+		return stored.get(subjectId.getValue(), changeCounter.current(request), key -> readStored(subjectId, request));
+	}
+
+	private PatientRecord readStored(IdType subjectId, RequestDetails request) {
 		// One read-only transaction for the four reads: each DAO call would otherwise open and commit its own.
 		return transactions.withRequest(request).readOnly().execute(() -> {
 			Patient patient = readPatient(subjectId, request);
@@ -47,7 +64,8 @@ public class PatientRecordReader {
 			List<Observation> observations = search("Observation", reference, request);
 			List<Resource> medications = new ArrayList<>(search("MedicationRequest", reference, request));
 			medications.addAll(search("MedicationStatement", reference, request));
-			return new PatientRecord(patient, observations, medications);
+			// shared by concurrent requests from now on: nothing may add to it
+			return new PatientRecord(patient, List.copyOf(observations), List.copyOf(medications));
 		});
 	}
 

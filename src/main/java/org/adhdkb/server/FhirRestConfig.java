@@ -40,6 +40,7 @@ public class FhirRestConfig {
 			List<FhirServerCustomizer> customizers,
 			AdhdkbProperties properties) {
 		RestfulServer server = new RestfulServer(systemDao.getContext());
+		systemDao.getContext().getParserOptions().setAutoContainReferenceTargetsWithNoId(false);
 		server.registerProviders(resourceProviders.createProviders());
 		server.registerProvider(systemProvider);
 		server.registerProvider(valueSetOperationProvider);

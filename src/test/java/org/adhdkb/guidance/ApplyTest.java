@@ -65,6 +65,21 @@ class ApplyTest extends ServerTestBase {
 	}
 
 	@Test
+	void aWriteToTheChartIsSeenByTheNextApply() {
+		// The server keeps records it has read until the next write: this asks twice, then records a weight.
+		List<Resource> record = patient(9, null);
+		CarePlan before = applyStored(record);
+		assertThat(applyStored(record).getContained()).noneMatch(r -> r instanceof MedicationRequest);
+		assertThat(actionIds(before)).contains("measure-weight-before-dosing");
+
+		Observation weight = (Observation) patient(9, "30").get(1);
+		weight.setSubject(new Reference("Patient/" + record.get(0).getIdElement().getIdPart()));
+		CarePlan after = applyStored(List.of(record.get(0), weight));
+		assertThat(dose(after, "start-atomoxetine")).isEqualByComparingTo("15");
+		assertThat(actionIds(after)).doesNotContain("measure-weight-before-dosing");
+	}
+
+	@Test
 	void fluoxetineTriggersTheCyp2d6RuleAndNoEarlyTitration() {
 		List<Resource> record = patient(10, "30");
 		record.add(medication(record, "4493", "fluoxetine"));

@@ -38,7 +38,7 @@ public final class TestServers {
 	 * the wait belongs here, not in the server: open the file until the engine answers, then let it go.
 	 */
 	private static void awaitH2Closed(String dataDir) {
-		String url = "jdbc:h2:file:" + java.nio.file.Path.of(dataDir).toAbsolutePath() + "/adhdkb;IFEXISTS=TRUE;DB_CLOSE_ON_EXIT=FALSE";
+		String url = "jdbc:h2:retry:file:" + java.nio.file.Path.of(dataDir).toAbsolutePath() + "/adhdkb;IFEXISTS=TRUE;DB_CLOSE_ON_EXIT=FALSE";
 		for (int attempt = 0; attempt < 100; attempt++) {
 			try (java.sql.Connection ignored = java.sql.DriverManager.getConnection(url, "sa", "")) {
 				return;
