@@ -57,6 +57,14 @@ PREFETCH_MEDICATIONS=$(curl -fs "$BASE/fhir/MedicationRequest?subject=Patient/be
 echo "{$CDS_CONTEXT,\"prefetch\":{\"patient\":$PREFETCH_PATIENT,\"observations\":$PREFETCH_OBSERVATIONS,\"medications\":$PREFETCH_MEDICATIONS}}" > "$WORK/order-sign-prefetch.json"
 echo "{$CDS_CONTEXT,\"fhirServer\":\"$BASE/fhir\"}" > "$WORK/order-sign-fetch.json"
 
+# $apply with the record in the call (Parameters.data): nothing is read from the database or from a cache.
+cat > "$WORK/apply-data.json" <<JSON
+{"resourceType":"Parameters","parameter":[{"name":"subject","valueString":"Patient/bench-child"},
+ {"name":"data","resource":{"resourceType":"Bundle","type":"collection","entry":[
+  {"resource":$(curl -fs "$BASE/fhir/Patient/bench-child")},
+  {"resource":$(curl -fs "$BASE/fhir/Observation/bench-child-weight")}]}}]}
+JSON
+
 # The floor: the same read as a static file from nginx.
 mkdir -p "$WORK/nginx/html" "$WORK/nginx/logs"
 curl -fs "$BASE/fhir/MedicationKnowledge/atomoxetine" > "$WORK/nginx/html/atomoxetine.json"
@@ -84,6 +92,8 @@ ENDPOINTS=(
   "CodeSystem/\$lookup|GET|$BASE/fhir/CodeSystem/\$lookup?system=http://www.nlm.nih.gov/research/umls/rxnorm&code=38400|-"
   "ValueSet/\$validate-code|GET|$BASE/fhir/ValueSet/\$validate-code?url=http://adhdkb.org/fhir/ValueSet/ssri-medications&system=http://www.nlm.nih.gov/research/umls/rxnorm&code=4493|-"
   "PlanDefinition/\$apply (atomoxetine, 30 kg child)|GET|$BASE/fhir/PlanDefinition/atomoxetine-titration/\$apply?subject=Patient/bench-child|-"
+  "PlanDefinition/\$apply, record read again (Cache-Control: no-cache)|GET-NO-CACHE|$BASE/fhir/PlanDefinition/atomoxetine-titration/\$apply?subject=Patient/bench-child|-"
+  "PlanDefinition/\$apply, record in the call (POST data)|POST|$BASE/fhir/PlanDefinition/atomoxetine-titration/\$apply|$WORK/apply-data.json"
   "CDS Hooks order-sign, full prefetch|POST|$BASE/cds-services/adhd-order-sign|$WORK/order-sign-prefetch.json"
   "CDS Hooks order-sign, no prefetch (fetches from /fhir)|POST|$BASE/cds-services/adhd-order-sign|$WORK/order-sign-fetch.json"
 )
@@ -114,6 +124,8 @@ for row in "${ENDPOINTS[@]}"; do
   if [ "$method" = POST ]; then
     export BODY_FILE="$body"
     status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary @"$BODY_FILE" "$url")
+  elif [ "$method" = GET-NO-CACHE ]; then
+    status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Cache-Control: no-cache' "$url")
   else
     status=$(curl -s -o /dev/null -w '%{http_code}' "$url")
   fi
@@ -124,6 +136,7 @@ for row in "${ENDPOINTS[@]}"; do
   fi
   args=(-t2 -c16 --latency)
   if [ "$method" = POST ]; then args+=(-s "$WORK/post.lua"); fi
+  if [ "$method" = GET-NO-CACHE ]; then args+=(-H 'Cache-Control: no-cache'); fi
   wrk "${args[@]}" -d"${WARMUP}s" "$url" >/dev/null
   out=$(wrk "${args[@]}" -d"${DURATION}s" "$url")
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')

@@ -22,6 +22,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -117,7 +118,8 @@ public class ContentLoader implements SmartLifecycle {
 
 		IParser parser = fhirContext.newJsonParser();
 		Map<String, String> storedFingerprints = new TreeMap<>();
-		for (ContentFile file : contentPackage.files()) {
+		// A database nothing was ever written to holds none of the files: skip asking for each of them (first start).
+		for (ContentFile file : changesBefore == 0 ? List.<ContentFile>of() : contentPackage.files()) {
 			Resource stored = readStored(file.folder(), file.stem());
 			if (stored != null) {
 				storedFingerprints.put(file.path(), fingerprint(parser, stored));

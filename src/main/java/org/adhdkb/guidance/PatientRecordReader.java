@@ -28,8 +28,10 @@ import java.util.List;
  *
  * <p>Records read from the database are kept until the next committed write (the {@link ChangeCounter}): the three
  * searches behind one record cost more than the whole guidance logic, and a chart is typically asked about several
- * times in a row (each CDS hook, each plan). Nothing here depends on who asks: this server's scopes grant by resource
- * type, never by patient compartment. Were patient-compartment scopes added, the key would have to name the caller.
+ * times in a row (each plan, each refresh). Any write anywhere retires them all, so a server that is written to as
+ * often as it is asked gains nothing; {@code Cache-Control: no-cache} reads the record again. Nothing here depends on
+ * who asks: this server's scopes grant by resource type, never by patient compartment. Were patient-compartment
+ * scopes added, the key would have to name the caller.
  */
 @Component
 public class PatientRecordReader {
@@ -53,7 +55,16 @@ public class PatientRecordReader {
 		if (data != null && data.hasEntry()) {
 			return fromBundle(subjectId, data, request);
 		}
+		if (freshReadAsked(request)) {
+			return readStored(subjectId, request);
+		}
 		return stored.get(subjectId.getValue(), changeCounter.current(request), key -> readStored(subjectId, request));
+	}
+
+	/** {@code Cache-Control: no-cache}: the caller asks for the record to be read again, as HTTP caches do. */
+	private static boolean freshReadAsked(RequestDetails request) {
+		String cacheControl = request == null ? null : request.getHeader("Cache-Control");
+		return cacheControl != null && cacheControl.contains("no-cache");
 	}
 
 	private PatientRecord readStored(IdType subjectId, RequestDetails request) {

@@ -31,6 +31,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 
@@ -77,7 +78,26 @@ public class FhirServerConfig {
 		// HAPI silently cuts $expand's count to this (default 1000); the configured maximum is the only limit we want.
 		settings.setPreExpandValueSetsMaxCount(properties.getTerminology().getMaxExpansionSize());
 		settings.setAllowMultipleDelete(false);
+		// HFJ_SPIDX_IDENTITY is a catalogue of search parameter hashes that nothing in HAPI 8.8 reads unless index
+		// storage is optimized (it is not: every index row keeps its parameter name). Filling it costs one background
+		// transaction per parameter first seen: about 1.5 s of CPU competing with the first start's content load.
+		settings.setWriteToSearchParamIdentityTable(false);
 		return settings;
+	}
+
+	/**
+	 * Two start-up levers, on unless {@code adhdkb.startup.lazy-repositories} or {@code adhdkb.startup.warm-up} is
+	 * false (bench/startup.sh measures with and without). Static: post-processors exist before any configuration class.
+	 */
+	@Bean
+	static LazyRepositories lazyRepositories(Environment environment, StartupWarmUp warmUp) {
+		return new LazyRepositories(
+				environment.getProperty("adhdkb.startup.lazy-repositories", Boolean.class, true), warmUp);
+	}
+
+	@Bean
+	static StartupWarmUp startupWarmUp(Environment environment) {
+		return new StartupWarmUp(environment.getProperty("adhdkb.startup.warm-up", Boolean.class, true));
 	}
 
 	/** No partitioning: one knowledge base per server. HAPI still asks for the settings bean. */
