@@ -3,6 +3,7 @@ package org.adhdkb.content;
 import ca.uhn.fhir.batch2.config.Batch2JobRegisterer;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.parser.IParser;
@@ -55,6 +56,7 @@ public class ContentLoader implements SmartLifecycle {
 	private final DefaultProfileValidationSupport coreDefinitions;
 	private final ContentState state;
 	private final ChangeCounter changeCounter;
+	private final JpaStorageSettings storageSettings;
 	private volatile boolean running;
 	private volatile LoadReport lastReport;
 
@@ -67,7 +69,9 @@ public class ContentLoader implements SmartLifecycle {
 			Batch2JobRegisterer batch2JobRegisterer,
 			DefaultProfileValidationSupport coreDefinitions,
 			ContentState state,
-			ChangeCounter changeCounter) {
+			ChangeCounter changeCounter,
+			JpaStorageSettings storageSettings) {
+		this.storageSettings = storageSettings;
 		this.state = state;
 		this.changeCounter = changeCounter;
 		this.fhirContext = fhirContext;
@@ -160,7 +164,18 @@ public class ContentLoader implements SmartLifecycle {
 					.setMethod(Bundle.HTTPVerb.PUT)
 					.setUrl(type + "/" + resource.getIdElement().getIdPart());
 		}
-		if (searchParameters.hasEntry()) {
+		if (searchParameters.hasEntry() && changesBefore == 0) {
+			// A database nothing was ever written to has nothing to reindex: no REINDEX job (and none of the batch
+			// machinery it wakes) on a first start.
+			boolean reindexing = storageSettings.isMarkResourcesForReindexingUponSearchParameterChange();
+			storageSettings.setMarkResourcesForReindexingUponSearchParameterChange(false);
+			try {
+				systemDao.transaction(new SystemRequestDetails(), searchParameters);
+			} finally {
+				storageSettings.setMarkResourcesForReindexingUponSearchParameterChange(reindexing);
+			}
+			searchParamRegistry.forceRefresh();
+		} else if (searchParameters.hasEntry()) {
 			// HAPI registers its job definitions when the context has refreshed, after this loader runs; a changed
 			// SearchParameter starts a REINDEX job, so its definition must be known now. Registering is idempotent.
 			batch2JobRegisterer.start();
