@@ -11,7 +11,6 @@ import org.springframework.util.ClassUtils;
 
 import java.lang.reflect.Method;
 import java.util.Set;
-
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -31,10 +30,6 @@ final class StartupWarmUp implements BeanPostProcessor {
 
 	private final boolean enabled;
 
-	StartupWarmUp(boolean enabled) {
-		this.enabled = enabled;
-	}
-
 	/** One thread, one task after the other; it ends when idle, so nothing lingers after start-up. */
 	private final ExecutorService background = new ThreadPoolExecutor(0, 1, 1, TimeUnit.SECONDS,
 			new LinkedBlockingQueue<>(), runnable -> {
@@ -42,6 +37,10 @@ final class StartupWarmUp implements BeanPostProcessor {
 				thread.setDaemon(true);
 				return thread;
 			});
+
+	StartupWarmUp(boolean enabled) {
+		this.enabled = enabled;
+	}
 
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
@@ -56,7 +55,10 @@ final class StartupWarmUp implements BeanPostProcessor {
 		return bean;
 	}
 
-	/** Parses the HQL of the repositories' declared queries (syntax only: the parser's caches are shared). */
+	/**
+	 * Parses the HQL of the repositories' declared queries (syntax only: the parser's caches are shared). Uses
+	 * Hibernate's internal parse-tree builder; should a Hibernate upgrade change it, the warm-up just does nothing.
+	 */
 	void parseQueriesOf(Set<String> repositoryInterfaces, ClassLoader classLoader) {
 		if (!enabled) {
 			return;
@@ -82,7 +84,7 @@ final class StartupWarmUp implements BeanPostProcessor {
 		background.execute(() -> {
 			try {
 				task.run();
-			} catch (RuntimeException e) {
+			} catch (RuntimeException | LinkageError e) {
 				// only a head start: the same work runs again, and fails visibly, where start-up needs it
 				log.debug("Warm-up step failed", e);
 			}
