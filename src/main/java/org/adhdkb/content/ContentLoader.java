@@ -122,8 +122,9 @@ public class ContentLoader implements SmartLifecycle {
 
 		IParser parser = fhirContext.newJsonParser();
 		Map<String, String> storedFingerprints = new TreeMap<>();
-		// A database nothing was ever written to holds none of the files: skip asking for each of them (first start).
-		for (ContentFile file : changesBefore == 0 ? List.<ContentFile>of() : contentPackage.files()) {
+		// A database nothing was ever written to (a first start) holds none of the files: no need to ask for each.
+		boolean freshDatabase = changesBefore == 0;
+		for (ContentFile file : freshDatabase ? List.<ContentFile>of() : contentPackage.files()) {
 			Resource stored = readStored(file.folder(), file.stem());
 			if (stored != null) {
 				storedFingerprints.put(file.path(), fingerprint(parser, stored));
@@ -164,22 +165,21 @@ public class ContentLoader implements SmartLifecycle {
 					.setMethod(Bundle.HTTPVerb.PUT)
 					.setUrl(type + "/" + resource.getIdElement().getIdPart());
 		}
-		if (searchParameters.hasEntry() && changesBefore == 0) {
-			// A database nothing was ever written to has nothing to reindex: no REINDEX job (and none of the batch
-			// machinery it wakes) on a first start.
+		if (searchParameters.hasEntry()) {
 			boolean reindexing = storageSettings.isMarkResourcesForReindexingUponSearchParameterChange();
-			storageSettings.setMarkResourcesForReindexingUponSearchParameterChange(false);
+			if (freshDatabase) {
+				// nothing stored yet, nothing to reindex: no REINDEX job (and none of the batch machinery it wakes)
+				storageSettings.setMarkResourcesForReindexingUponSearchParameterChange(false);
+			} else {
+				// HAPI registers its job definitions when the context has refreshed, after this loader runs; a changed
+				// SearchParameter starts a REINDEX job, so its definition must be known now. Registering is idempotent.
+				batch2JobRegisterer.start();
+			}
 			try {
 				systemDao.transaction(new SystemRequestDetails(), searchParameters);
 			} finally {
 				storageSettings.setMarkResourcesForReindexingUponSearchParameterChange(reindexing);
 			}
-			searchParamRegistry.forceRefresh();
-		} else if (searchParameters.hasEntry()) {
-			// HAPI registers its job definitions when the context has refreshed, after this loader runs; a changed
-			// SearchParameter starts a REINDEX job, so its definition must be known now. Registering is idempotent.
-			batch2JobRegisterer.start();
-			systemDao.transaction(new SystemRequestDetails(), searchParameters);
 			searchParamRegistry.forceRefresh();
 		}
 		if (transaction.hasEntry()) {
