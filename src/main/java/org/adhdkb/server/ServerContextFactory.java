@@ -14,7 +14,7 @@ import org.springframework.core.annotation.Order;
  * <p>Why: Boot creates the web server during {@code onRefresh}, and that instantiates every bean its servlets and
  * filters depend on. For HAPI's RestfulServer that is nearly the whole application, its 146 DAOs included. Spring
  * only caches "which beans are of type T" once the configuration is frozen, so until then every autowired field scans
- * all ~2 000 bean definitions: measured at 2.5-3 s of CPU on the start-up thread. By {@code onRefresh} every bean
+ * all of the ~1 000 bean definitions: measured at 2.5-3 s of CPU on the start-up thread. By {@code onRefresh} every bean
  * factory post-processor has run and the definitions are final, so freezing them then changes nothing but the cache.
  * Registered in META-INF/spring.factories, so the server, the tests and the jar all start the same way.
  * {@code adhdkb.startup.early-freeze=false} turns it off, to measure it.
