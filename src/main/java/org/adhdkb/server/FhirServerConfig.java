@@ -86,12 +86,18 @@ public class FhirServerConfig {
 	}
 
 	/**
-	 * A start-up lever, on unless {@code adhdkb.startup.lazy-repositories} is false (bench/startup.sh measures with and
-	 * without). Static: post-processors exist before any configuration class.
+	 * Two start-up levers, on unless {@code adhdkb.startup.lazy-repositories} or {@code adhdkb.startup.warm-up} is
+	 * false (bench/startup.sh measures with and without). Static: post-processors exist before any configuration class.
 	 */
 	@Bean
-	static LazyRepositories lazyRepositories(Environment environment) {
-		return new LazyRepositories(environment.getProperty("adhdkb.startup.lazy-repositories", Boolean.class, true));
+	static LazyRepositories lazyRepositories(Environment environment, StartupWarmUp warmUp) {
+		return new LazyRepositories(
+				environment.getProperty("adhdkb.startup.lazy-repositories", Boolean.class, true), warmUp);
+	}
+
+	@Bean
+	static StartupWarmUp startupWarmUp(Environment environment) {
+		return new StartupWarmUp(environment.getProperty("adhdkb.startup.warm-up", Boolean.class, true));
 	}
 
 	/** No partitioning: one knowledge base per server. HAPI still asks for the settings bean. */

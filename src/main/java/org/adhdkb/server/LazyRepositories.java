@@ -28,9 +28,11 @@ final class LazyRepositories implements BeanFactoryPostProcessor {
 	private static final Logger log = LoggerFactory.getLogger(LazyRepositories.class);
 
 	private final boolean enabled;
+	private final StartupWarmUp warmUp;
 
-	LazyRepositories(boolean enabled) {
+	LazyRepositories(boolean enabled, StartupWarmUp warmUp) {
 		this.enabled = enabled;
+		this.warmUp = warmUp;
 	}
 
 	@Override
@@ -56,6 +58,7 @@ final class LazyRepositories implements BeanFactoryPostProcessor {
 			}
 		}
 		log.debug("{} repositories created on first use", repositoryInterfaces.size());
+		warmUp.parseQueriesOf(repositoryInterfaces, registry.getBeanClassLoader());
 		registry.setAutowireCandidateResolver(new ContextAnnotationAutowireCandidateResolver() {
 			@Override
 			protected boolean isLazy(DependencyDescriptor descriptor) {
