@@ -28,7 +28,8 @@ import java.util.List;
  * {@code CodeSystem/$lookup}, {@code CodeSystem/$validate-code} and {@code CodeSystem/$subsumes}, replacing HAPI's
  * bindings of them. All three take {@code tx-resource} (see {@link TxResources}), which HAPI lacks; otherwise:
  * <ul>
- * <li>{@code $lookup} is HAPI's.</li>
+ * <li>{@code $lookup} is answered from the CodeSystem resource that defines the code (see
+ * {@link #definedByResource}), and by HAPI for the code systems it has built in (UCUM, BCP-47, ...).</li>
  * <li>{@code $validate-code} is HAPI's, after a check HAPI lacks: a code system the server does not know is a 404 with
  * an OperationOutcome, not {@code result=false}; and the system of {@code coding} or {@code codeableConcept} serves as
  * {@code url} when that is absent, as FHIR allows.</li>
@@ -110,7 +111,9 @@ public class CodeSystemOperations {
 			@OperationParam(name = "tx-resource", min = 0, max = OperationParam.MAX_UNLIMITED) List<IBaseResource> txResources,
 			RequestDetails requestDetails) {
 		List<IPrimitiveType<String>> propertyNames = properties == null ? List.of() : new ArrayList<>(properties);
-		if (!TxResources.present(txResources)) {
+		String systemUrl = system != null ? system.getValue() : coding != null ? coding.getSystem() : null;
+		String systemVersion = coding != null && coding.hasVersion() ? coding.getVersion() : valueOf(version);
+		if (!TxResources.present(txResources) && !definedByResource(systemUrl, systemVersion)) {
 			return (Parameters) hapi.lookup(
 					servletRequest, code, system, coding, version, displayLanguage, propertyNames, requestDetails);
 		}
@@ -177,6 +180,21 @@ public class CodeSystemOperations {
 		Parameters result = new Parameters();
 		result.addParameter().setName("outcome").setValue(new CodeType(outcome.toCode()));
 		return result;
+	}
+
+	/**
+	 * Whether a CodeSystem resource with concepts (complete, fragment or example) defines the system: then the concept
+	 * is looked up in that resource, not in HAPI's concept tables. HAPI's lookup from its tables (TermReadSvcImpl) knows
+	 * only string and Coding properties and fails with HAPI-0905 "Unknown type: BOOLEAN" on any other property type (the
+	 * boolean {@code takes-value} of our patient-characteristic codes); the resource keeps every property as written.
+	 */
+	private boolean definedByResource(String system, String version) {
+		if (system == null) {
+			return false;
+		}
+		CodeSystem codeSystem = lookups.codeSystem(system, version);
+		return codeSystem != null && codeSystem.hasConcept()
+				&& codeSystem.getContent() != CodeSystem.CodeSystemContentMode.NOTPRESENT;
 	}
 
 	private TerminologyLookups lookupsFor(List<IBaseResource> txResources) {

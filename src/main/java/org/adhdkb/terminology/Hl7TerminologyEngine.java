@@ -25,6 +25,9 @@ import org.hl7.fhir.r5.model.UriType;
 import org.hl7.fhir.r5.model.ValueSet;
 import org.hl7.fhir.r5.model.ValueSet.ConceptSetComponent;
 import org.hl7.fhir.r5.terminologies.CodeSystemUtilities;
+import org.hl7.fhir.r5.terminologies.ValueSetUtilities;
+import org.hl7.fhir.r5.terminologies.utilities.TerminologyOperationContext;
+import org.hl7.fhir.r5.terminologies.validation.ValueSetValidator;
 import org.hl7.fhir.r5.terminologies.expansion.ValueSetExpansionOutcome;
 import org.hl7.fhir.r5.terminologies.utilities.TerminologyCache;
 import org.hl7.fhir.r5.terminologies.utilities.TerminologyServiceErrorClass;
@@ -597,6 +600,13 @@ final class Hl7TerminologyEngine {
 		 */
 		private ValidationResult validateCoding(ValidationOptions options, Coding coding, ValueSet valueSet) {
 			ValidationResult result = context.validateCode(options, coding, valueSet);
+			if (!result.isOk() && valueSet != null && ValueSetUtilities.isServerSide(coding.getSystem())
+					&& context.fetchCodeSystem(coding.getSystem()) != null) {
+				ValidationResult local = validateLocally(options, coding, valueSet);
+				if (local != null) {
+					return local;
+				}
+			}
 			if (result.isOk() || valueSet == null || coding.hasVersion() || !coding.hasSystem()) {
 				return result;
 			}
@@ -625,6 +635,28 @@ final class Hl7TerminologyEngine {
 				}
 			}
 			return result;
+		}
+
+		/**
+		 * The engine never validates a code of LOINC, SNOMED CT, RxNorm, ICD-10(-CM) and a few others itself: it keeps
+		 * them for a terminology server (ValueSetUtilities.isServerSide, a fixed list, there to work around placeholder
+		 * definitions in HL7 Terminology) and, having none, answers "running without terminology services". This server
+		 * holds real fragments of those code systems, so a value set over them is checked by the engine's own
+		 * ValueSetValidator, built as the engine builds it (BaseWorkerContext.constructValueSetCheckerSimple, which is
+		 * protected; its language registry is a private field, read here). Null if that cannot be done.
+		 */
+		private ValidationResult validateLocally(ValidationOptions options, Coding coding, ValueSet valueSet) {
+			try {
+				java.lang.reflect.Field registry = org.hl7.fhir.r5.context.BaseWorkerContext.class.getDeclaredField("registry");
+				registry.setAccessible(true);
+				ValueSetValidator validator = new ValueSetValidator(context,
+						new TerminologyOperationContext(context, options, "validate-code"), options, valueSet, null,
+						context.getExpansionParameters(), context.getTxClientManager(),
+						(org.hl7.fhir.utilities.i18n.subtag.LanguageSubtagRegistry) registry.get(context));
+				return validator.validateCode("Coding", coding.copy());
+			} catch (ReflectiveOperationException | RuntimeException e) {
+				return null;
+			}
 		}
 
 		/**

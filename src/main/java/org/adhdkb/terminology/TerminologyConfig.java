@@ -15,6 +15,12 @@ import org.springframework.context.annotation.Configuration;
 @Configuration
 public class TerminologyConfig {
 
+	/** Static: a post-processor exists before any configuration class is built. */
+	@Bean
+	static CanonicalLoincResolution.Installer canonicalLoincResolution() {
+		return new CanonicalLoincResolution.Installer();
+	}
+
 	@Bean
 	public FhirServerCustomizer terminologyOperations(
 			ValueSetOperationProvider valueSetOperationProvider,
