@@ -17,8 +17,9 @@ import org.hl7.fhir.r4.model.Extension;
 import java.util.Date;
 
 /**
- * HAPI's JPA CapabilityStatement, corrected where it under-reports: the system endpoint accepts batch bundles as
- * well as transactions, but HAPI lists only {@code transaction}.
+ * HAPI's JPA CapabilityStatement, corrected where it under-reports (the system endpoint accepts batch bundles as well
+ * as transactions, but HAPI lists only {@code transaction}) and where it over-reports (operations its settings switch
+ * off), and saying what is not offered at all (subscriptions, bulk export, GraphQL).
  */
 public class CapabilityStatementProvider extends JpaCapabilityStatementProvider {
 
@@ -29,8 +30,11 @@ public class CapabilityStatementProvider extends JpaCapabilityStatementProvider 
 			ISearchParamRegistry searchParamRegistry,
 			IValidationSupport validationSupport) {
 		super(server, systemDao, storageSettings, searchParamRegistry, validationSupport);
+		this.storageSettings = storageSettings;
 		setImplementationDescription("adhdkb: ADHD pharmacotherapy knowledge and terminology server");
 	}
+
+	private final JpaStorageSettings storageSettings;
 
 	private final Date releaseDate = buildDate();
 
@@ -47,7 +51,49 @@ public class CapabilityStatementProvider extends JpaCapabilityStatementProvider 
 			}
 		}
 		describeTerminologyServer(capabilities);
+		withoutOperationsThatAreOff(capabilities);
+		describeWhatIsOff(capabilities);
 		return capabilities;
+	}
+
+	/**
+	 * HAPI lists every operation it has a binding for, including ones its settings switch off, which then answer
+	 * "not enabled" errors: {@code $expunge} (expunge is off here: content is never physically deleted) and
+	 * {@code $lastn} (it needs Elasticsearch, which this server does not run). Those are dropped, so the statement
+	 * lists only operations that answer.
+	 */
+	private void withoutOperationsThatAreOff(CapabilityStatement capabilities) {
+		java.util.Set<String> off = new java.util.HashSet<>();
+		if (!storageSettings.isExpungeEnabled()) {
+			off.add("expunge");
+		}
+		if (!storageSettings.isLastNEnabled()) {
+			off.add("lastn");
+		}
+		for (CapabilityStatement.CapabilityStatementRestComponent rest : capabilities.getRest()) {
+			rest.getOperation().removeIf(operation -> off.contains(operation.getName()));
+			for (CapabilityStatement.CapabilityStatementRestResourceComponent resource : rest.getResource()) {
+				resource.getOperation().removeIf(operation -> off.contains(operation.getName()));
+			}
+		}
+	}
+
+	/**
+	 * What a client might look for and will not find, said where FHIR puts a server's general notes: Subscription
+	 * resources can be stored but nothing is ever notified (no subscription channel runs), and there is no bulk data
+	 * export and no GraphQL endpoint (neither operation is listed).
+	 */
+	private static void describeWhatIsOff(CapabilityStatement capabilities) {
+		for (CapabilityStatement.CapabilityStatementRestComponent rest : capabilities.getRest()) {
+			rest.setDocumentation("Not offered by this server: subscriptions (Subscription resources are stored, but no "
+					+ "notification is ever sent: no subscription channel runs), bulk data export ($export) and GraphQL "
+					+ "($graphql). Content is never physically deleted ($expunge is off).");
+			for (CapabilityStatement.CapabilityStatementRestResourceComponent resource : rest.getResource()) {
+				if ("Subscription".equals(resource.getType())) {
+					resource.setDocumentation("Stored only: this server sends no notifications.");
+				}
+			}
+		}
 	}
 
 	/**
