@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * <p>HAPI's installer stores the whole package in the server's package store and creates or updates each resource of
  * the types asked for, finding an existing copy by {@code url} or, for resources without one, by {@code identifier}
  * (PackageInstallerSvcImpl.createSearchParameterMapFor). An R4 MedicationKnowledge has neither element, so HAPI 8.8
- * cannot install one as a resource (HAPI-1292, tested below as HAPI's behaviour); the stored package still holds them,
+ * cannot install one as a resource (it looks for an {@code identifier} element that R4 MedicationKnowledge lacks and
+ * fails, HAPI-1700; tested below as HAPI's behaviour, so the test tells when a HAPI release lifts it); the stored package still holds them,
  * and HAPI serves them from its package store by type, which is where they are read back.
  */
 class PackageInstallsIntoStockHapiTest {
@@ -107,7 +108,7 @@ class PackageInstallsIntoStockHapiTest {
 		PackageInstallationSpec spec = spec();
 		spec.setInstallResourceTypes(List.of("MedicationKnowledge"));
 		assertThatThrownBy(() -> stockHapi.getBean(IPackageInstallerSvc.class).install(spec))
-				.hasMessageContaining("HAPI-1292");
+				.hasMessageContaining("Unknown child name 'identifier' in element MedicationKnowledge");
 	}
 
 	private static IBaseResource single(DaoRegistry daos, String type, SearchParameterMap search) {

@@ -1,6 +1,7 @@
 package org.adhdkb.packaging;
 
 import ca.uhn.fhir.batch2.jobs.config.BatchCommonCtx;
+import ca.uhn.fhir.batch2.jobs.reindex.ReindexAppCtx;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.IDaoRegistry;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
@@ -24,7 +25,6 @@ import jakarta.persistence.EntityManagerFactory;
 import org.h2.jdbcx.JdbcDataSource;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
@@ -40,9 +40,11 @@ import java.util.UUID;
  * settings are HAPI's defaults except one, as the HAPI JPA starter sets it: referential integrity is not enforced on
  * write, because a package is installed one resource type after another and its resources refer across types.
  */
-@Configuration
+// Not @Configuration: the adhdkb application scans org.adhdkb for configuration classes, and must not find this one.
 @Import({JpaR4Config.class, JpaBatch2Config.class, BatchCommonCtx.class, SubscriptionChannelConfig.class,
-		ThreadPoolFactoryConfig.class})
+		ThreadPoolFactoryConfig.class,
+		// a SearchParameter of the package, once installed, starts HAPI's REINDEX job
+		ReindexAppCtx.class})
 class StockHapiJpaServer {
 
 	@Bean
