@@ -154,9 +154,9 @@ public class SmartDiscovery {
 		strings(json.putArray("grant_types_supported"), grantTypes);
 		if (!settings.getAuthorizationEndpoint().isBlank()) {
 			json.putArray("code_challenge_methods_supported").add("S256");
+			json.putArray("response_types_supported").add("code");
 		}
 		strings(json.putArray("scopes_supported"), settings.getScopesSupported());
-		json.putArray("response_types_supported").add("token");
 		strings(json.putArray("capabilities"), settings.getCapabilities());
 		return json.toString();
 	}

@@ -405,6 +405,7 @@ final class Hl7TerminologyEngine {
 				throw new TooCostlyException("The expansion of " + (valueSet.hasUrl() ? valueSet.getVersionedUrl()
 						: "the value set") + " has more than this server's maximum of " + maxSize + " codes");
 			}
+			usedFragmentAfterUsedCodeSystem(expanded);
 			org.hl7.fhir.r4.model.ValueSet answer = (org.hl7.fhir.r4.model.ValueSet) toR4(expanded);
 			if (filter != null) {
 				filterAndPage(answer.getExpansion(), filter, paging);
@@ -509,7 +510,59 @@ final class Hl7TerminologyEngine {
 			if (!result.isOk()) {
 				namedAsCheckedIn(result, system, version, code);
 			}
+			if (mayBeInAnotherFragment(result, valueSet)) {
+				// only the warning remains: the code may be in the part of the code system the fragment leaves out
+				// (setIssues would add the new issues to the old ones)
+				result.getIssues().removeIf(issue -> !UNKNOWN_CODE_IN_FRAGMENT.equals(messageId(issue)));
+				result.setSeverity(IssueSeverity.WARNING);
+				result.setMessage(null);
+			}
 			return (org.hl7.fhir.r4.model.Parameters) toR4(answer(result, code, system, display, codeableConcept));
+		}
+
+		/**
+		 * A code unknown to a fragment code system is not known to be wrong: the fragment says so (a warning the engine
+		 * gives as UNKNOWN_CODE_IN_FRAGMENT), and a value set that includes all of that code system may well contain
+		 * it. The engine (6.7.9) still answers false with an error "not in the value set"; terminology servers answer
+		 * true with the warning (the ecosystem tests' fragment suite). Only when every include of the value set takes a
+		 * whole code system (no concept list, no filter), so that nothing but the fragment decides.
+		 */
+		private boolean mayBeInAnotherFragment(ValidationResult result, ValueSet valueSet) {
+			if (result.isOk() || valueSet == null || !valueSet.hasCompose() || result.getIssues().stream()
+					.noneMatch(issue -> UNKNOWN_CODE_IN_FRAGMENT.equals(messageId(issue)))) {
+				return false;
+			}
+			boolean wholeCodeSystems = valueSet.getCompose().getInclude().stream()
+					.allMatch(include -> include.hasSystem() && !include.hasConcept() && !include.hasFilter() && !include.hasValueSet())
+					&& !valueSet.getCompose().hasExclude();
+			boolean otherErrors = result.getIssues().stream()
+					.filter(issue -> !UNKNOWN_CODE_IN_FRAGMENT.equals(messageId(issue)))
+					.anyMatch(issue -> !issue.getDetails().hasCoding("http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "not-in-vs")
+							&& !issue.getDetails().hasCoding("http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "this-code-not-in-vs"));
+			return wholeCodeSystems && !otherErrors;
+		}
+
+		/**
+		 * The engine names the fragment an expansion used with a parameter {@code fragment} before
+		 * {@code used-codesystem}; terminology servers (tx.fhir.org, and the ecosystem tests) name it
+		 * {@code used-fragment}, after it.
+		 */
+		private void usedFragmentAfterUsedCodeSystem(ValueSet expanded) {
+			List<ValueSet.ValueSetExpansionParameterComponent> parameters = expanded.getExpansion().getParameter();
+			List<ValueSet.ValueSetExpansionParameterComponent> fragments = parameters.stream()
+					.filter(parameter -> "fragment".equals(parameter.getName())).toList();
+			if (fragments.isEmpty()) {
+				return;
+			}
+			parameters.removeAll(fragments);
+			fragments.forEach(fragment -> fragment.setName("used-fragment"));
+			int last = -1;
+			for (int i = 0; i < parameters.size(); i++) {
+				if ("used-codesystem".equals(parameters.get(i).getName())) {
+					last = i;
+				}
+			}
+			parameters.addAll(last + 1 > 0 ? last + 1 : parameters.size(), fragments);
 		}
 
 		/**
@@ -721,6 +774,12 @@ final class Hl7TerminologyEngine {
 	}
 
 	/** The {@code $validate-code} answer: result, what was found, and the issues, as the HL7 terminology tools give it. */
+	private static final String UNKNOWN_CODE_IN_FRAGMENT = "UNKNOWN_CODE_IN_FRAGMENT";
+
+	private static String messageId(OperationOutcomeIssueComponent issue) {
+		return issue.getExtensionString("http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id");
+	}
+
 	private static Parameters answer(ValidationResult result, String code, String system, String display,
 			CodeableConcept codeableConcept) {
 		Parameters answer = new Parameters();
