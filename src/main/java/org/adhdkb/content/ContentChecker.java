@@ -119,6 +119,11 @@ public class ContentChecker {
 
 		checkConventions(contentPackage, resources, problems);
 		checkReferences(contentPackage, resources, problems);
+		ProductChecks.check(resources, problems);
+		if (contentPackage.sourceTable() != null) {
+			problems.addAll(CodeSources.parse(contentPackage.sourceTable())
+					.check(contentPackage.files(), contentPackage.canonical()));
+		}
 
 		List<ContentFile> toValidate = contentPackage.files().stream()
 				.filter(file -> resources.containsKey(file.path()) && validate.test(file, resources.get(file.path())))

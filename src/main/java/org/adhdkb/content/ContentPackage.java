@@ -24,9 +24,20 @@ import java.util.stream.Collectors;
  * The content package ({@code fhir-resources/}): a FHIR NPM package with {@code package.json} at the root and one
  * JSON file per resource in a folder named after the resource type.
  */
-public record ContentPackage(String location, JsonNode manifest, List<ContentFile> files, Set<String> validatedStamps) {
+public record ContentPackage(
+		String location, JsonNode manifest, List<ContentFile> files, Set<String> validatedStamps, String sourceTable) {
 
 	public static final String MANIFEST = "package.json";
+
+	/**
+	 * The source table of the external codes ({@link CodeSources}). It lives beside the source folder and is not
+	 * packaged into the jar, so only a check of the source folder (the build, the tests) checks code sources.
+	 */
+	public static final String SOURCE_TABLE = "SOURCES.md";
+
+	public ContentPackage(String location, JsonNode manifest, List<ContentFile> files, Set<String> validatedStamps) {
+		this(location, manifest, files, validatedStamps, null);
+	}
 
 	/** The build's record of the files it validated (see {@link ContentCheckCommand}); absent in a source folder. */
 	public static final String VALIDATION_RECORD = "validated.sha256";
@@ -48,6 +59,9 @@ public record ContentPackage(String location, JsonNode manifest, List<ContentFil
 				digest.update(file.path().getBytes(StandardCharsets.UTF_8));
 				digest.update((byte) 0);
 				digest.update(file.hash("").getBytes(StandardCharsets.UTF_8));
+			}
+			if (sourceTable != null) {
+				digest.update(sourceTable.getBytes(StandardCharsets.UTF_8));
 			}
 			return HexFormat.of().formatHex(digest.digest());
 		} catch (NoSuchAlgorithmException e) {
@@ -95,9 +109,20 @@ public record ContentPackage(String location, JsonNode manifest, List<ContentFil
 				}
 			}
 			files.sort(Comparator.comparing(ContentFile::path));
-			return new ContentPackage(location, manifest, List.copyOf(files), readValidationRecord(resolver, base));
+			return new ContentPackage(location, manifest, List.copyOf(files), readValidationRecord(resolver, base),
+					readSourceTable(resolver, base));
 		} catch (IOException e) {
 			throw new UncheckedIOException("Cannot read the content package at " + location, e);
+		}
+	}
+
+	private static String readSourceTable(PathMatchingResourcePatternResolver resolver, String base) throws IOException {
+		Resource table = resolver.getResource(base + SOURCE_TABLE);
+		if (!table.exists()) {
+			return null;
+		}
+		try (InputStream in = table.getInputStream()) {
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
 		}
 	}
 

@@ -145,6 +145,129 @@ class ContentCheckerTest {
 				.isZero();
 	}
 
+	/** A Medication, with the value sets and map a product needs, for the product checks below. */
+	private static String medication(String code, String name) {
+		return """
+				{"resourceType":"Medication","id":"rxnorm-%1$s",%3$s,"status":"active",
+				 "code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"%1$s","display":"%2$s"}]}}"""
+				.formatted(code, name, NARRATIVE);
+	}
+
+	private static String rxnormValueSet(String id, String... codes) {
+		StringBuilder concepts = new StringBuilder();
+		for (String code : codes) {
+			concepts.append(concepts.isEmpty() ? "" : ",").append("{\"code\":\"").append(code).append("\"}");
+		}
+		return """
+				{"resourceType":"ValueSet","id":"%1$s","url":"http://adhdkb.org/fhir/ValueSet/%1$s","status":"active",%3$s,
+				 "compose":{"include":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","concept":[%2$s]}]}}"""
+				.formatted(id, concepts, NARRATIVE);
+	}
+
+	private static final String ATOMOXETINE_MAP = """
+			{"resourceType":"ConceptMap","id":"rxnorm-product-to-ingredient","status":"active",
+			 "url":"http://adhdkb.org/fhir/ConceptMap/rxnorm-product-to-ingredient",%s,
+			 "group":[{"source":"http://www.nlm.nih.gov/research/umls/rxnorm","target":"http://www.nlm.nih.gov/research/umls/rxnorm",
+			   "element":[{"code":"349594","target":[{"code":"38400","equivalence":"wider"}]},
+			              {"code":"349595","target":[{"code":"38400","equivalence":"wider"}]}]}]}""".formatted(NARRATIVE);
+
+	@Test
+	void aMedicationMissingFromItsValueSetsIsReported(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "Medication/rxnorm-349594.json", medication("349594", "atomoxetine 40 MG Oral Capsule"));
+		write(dir, "Medication/rxnorm-349595.json", medication("349595", "atomoxetine 60 MG Oral Capsule"));
+		write(dir, "ConceptMap/rxnorm-product-to-ingredient.json", ATOMOXETINE_MAP);
+		// 349595 is an ADHD medicine and a non-stimulant, but its ingredient set forgot it
+		write(dir, "ValueSet/adhd-medications.json", rxnormValueSet("adhd-medications", "38400", "349594", "349595"));
+		write(dir, "ValueSet/adhd-non-stimulants.json", rxnormValueSet("adhd-non-stimulants", "38400", "349594", "349595"));
+		write(dir, "ValueSet/adhd-stimulants.json", rxnormValueSet("adhd-stimulants", "6901"));
+		write(dir, "ValueSet/atomoxetine-products.json", rxnormValueSet("atomoxetine-products", "38400", "349594"));
+
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+
+		assertProblemSaying(result, "Medication/rxnorm-349595.json", "ValueSet/atomoxetine-products");
+		assertThat(result.problems()).noneMatch(p -> p.file().equals("Medication/rxnorm-349594.json"));
+	}
+
+	@Test
+	void aMedicationInNeitherTheAdhdNorTheNotLabelledSetIsReported(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "Medication/rxnorm-349594.json", medication("349594", "atomoxetine 40 MG Oral Capsule"));
+		write(dir, "ConceptMap/rxnorm-product-to-ingredient.json", ATOMOXETINE_MAP);
+
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+
+		assertProblemSaying(result, "Medication/rxnorm-349594.json", "exactly one of ValueSet/adhd-medications");
+	}
+
+	@Test
+	void aProductInAProductValueSetWithoutAMedicationIsReported(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "Medication/rxnorm-349594.json", medication("349594", "atomoxetine 40 MG Oral Capsule"));
+		write(dir, "ConceptMap/rxnorm-product-to-ingredient.json", ATOMOXETINE_MAP);
+		// 608139 (atomoxetine 100 MG Oral Capsule) is listed but has no Medication
+		write(dir, "ValueSet/adhd-medications.json", rxnormValueSet("adhd-medications", "38400", "349594", "608139"));
+		write(dir, "ValueSet/adhd-non-stimulants.json", rxnormValueSet("adhd-non-stimulants", "349594"));
+
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+
+		assertProblemSaying(result, "ValueSet/adhd-medications.json", "RxNorm 608139 has no Medication");
+		assertThat(result.problems()).noneMatch(p -> p.message().contains("RxNorm 38400 has no"));
+	}
+
+	@Test
+	void aCodeWithoutASourceIsReportedWithFileElementAndCode(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "SOURCES.md", """
+				# Sources of codes
+
+				## Sources
+
+				| id | location | what |
+				|---|---|---|
+				| S1 | canvas-medical/canvas-plugins @ 344f0bcb : canvas_sdk/value_set/v2026/medication.py | VSAC |
+
+				## Codes
+
+				| system | code | display | sources |
+				|---|---|---|---|
+				| http://www.nlm.nih.gov/research/umls/rxnorm | 349594 | atomoxetine 40 MG Oral Capsule | S1 Atomoxetine l.2525 |
+				| http://snomed.info/sct | 406506008 | ADHD | S99 |
+				""");
+		// 4477 is the wrong "fluoxetine" code that codes.md warns about: no source names it
+		write(dir, "ValueSet/co-medication.json", rxnormValueSet("co-medication", "349594", "4477"));
+		write(dir, "PlanDefinition/uses-codes.json", """
+				{"resourceType":"PlanDefinition","id":"uses-codes","url":"http://adhdkb.org/fhir/PlanDefinition/uses-codes",
+				 "status":"active",%s,
+				 "topic":[{"coding":[{"system":"http://snomed.info/sct","code":"406506008"},
+				                     {"system":"http://loinc.org","code":"8867-4"},
+				                     {"system":"http://adhdkb.org/fhir/CodeSystem/guidance-topic","code":"ours"}]}]}"""
+				.formatted(NARRATIVE));
+
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+
+		assertProblemAt(result, "ValueSet/co-medication.json", "ValueSet.compose.include[0].concept[1]");
+		assertProblemSaying(result, "ValueSet/co-medication.json", "http://www.nlm.nih.gov/research/umls/rxnorm|4477");
+		assertProblemAt(result, "PlanDefinition/uses-codes.json", "PlanDefinition.topic[0].coding[1]");
+		assertProblemSaying(result, "PlanDefinition/uses-codes.json", "http://loinc.org|8867-4");
+		// a row must cite a source the table defines
+		assertProblemSaying(result, "SOURCES.md", "source id 'S99'");
+		assertThat(result.problems()).noneMatch(p -> p.message().contains("|349594")
+				|| p.message().contains("guidance-topic|ours") || p.message().contains("sct|406506008 has no source"));
+	}
+
+	@Test
+	void everyExternalCodeOfTheShippedContentHasASource() {
+		ContentPackage shipped = ContentPackage.read("fhir-resources");
+		assertThat(shipped.sourceTable()).as("fhir-resources/SOURCES.md").isNotNull();
+		CodeSources sources = CodeSources.parse(shipped.sourceTable());
+		assertThat(sources.check(shipped.files(), shipped.canonical())).isEmpty();
+		// the table cites the sources codes.md names, by the repository and commit codes.md gives
+		assertThat(shipped.sourceTable()).contains(
+				"canvas-medical/canvas-plugins @ 344f0bcb924b2be7ffafb5ac7edf19d475704259 : canvas_sdk/value_set/v2026/medication.py",
+				"ya-luotao/adhd-db @ 8c9fb9839e2c3318f32ba813b2b7a248ab2352ef : packages/rxnorm/cache/rxnorm-data.json");
+	}
+
 	private static void assertProblemAt(ContentChecker.Result result, String file, String location) {
 		assertThat(result.problems()).as("a problem in %s at %s", file, location)
 				.anyMatch(p -> p.file().equals(file) && p.location().equals(location));

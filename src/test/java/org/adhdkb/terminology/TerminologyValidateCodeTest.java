@@ -63,6 +63,44 @@ class TerminologyValidateCodeTest extends TerminologyTestBase {
 		get("ValueSet/$validate-code?url=" + ATOMOXETINE_PRODUCTS, Format.XML).error(400);
 	}
 
+	/**
+	 * An order coded by product, as EHRs send it, must be recognised by the co-medication rules: fluoxetine 20 MG Oral
+	 * Tablet (RxNorm 248642, VSAC Antidepressant Medication value set, canvas-plugins v2026 medication.py) is an SSRI
+	 * and a strong CYP2D6 inhibitor (the Strattera label's example), and an atomoxetine capsule is neither.
+	 */
+	@Test
+	void aProductCodedFluoxetineOrderIsAnSsriAndAStrongCyp2d6Inhibitor() {
+		Parameters ssri = get("ValueSet/$validate-code?url=" + BASE + "/ValueSet/ssri-medications&system=" + RXNORM
+				+ "&code=248642").ok();
+		assertThat(booleanResult(ssri)).isTrue();
+		assertThat(string(ssri, "display")).isEqualTo("fluoxetine 20 MG Oral Tablet");
+		Parameters cyp2d6 = new Parameters();
+		cyp2d6.addParameter().setName("url").setValue(new UriType(BASE + "/ValueSet/strong-cyp2d6-inhibitors"));
+		cyp2d6.addParameter().setName("coding").setValue(new Coding(RXNORM, "248642", null));
+		assertThat(booleanResult(post("ValueSet/$validate-code", cyp2d6, Format.JSON).ok())).isTrue();
+		Parameters atomoxetine = get("ValueSet/$validate-code?url=" + BASE + "/ValueSet/ssri-medications&system=" + RXNORM
+				+ "&code=349594").ok();
+		assertThat(booleanResult(atomoxetine)).isFalse();
+	}
+
+	/**
+	 * Every orderable product has a code the server knows: a branded Vyvanse capsule (SBD 854852, RxNav cache S6) is a
+	 * valid RxNorm code and an ADHD medication; a clonidine patch (SCD 998671, VSAC Clonidine) is not an ADHD
+	 * medication but is a product with an ADHD ingredient that is not labelled for ADHD.
+	 */
+	@Test
+	void brandedAndNotAdhdLabelledProductsAreKnown() {
+		Parameters vyvanse = get("CodeSystem/$validate-code?url=" + RXNORM + "&code=854852").ok();
+		assertThat(booleanResult(vyvanse)).isTrue();
+		assertThat(string(vyvanse, "display")).isEqualTo("lisdexamfetamine dimesylate 50 MG Oral Capsule [Vyvanse]");
+		assertThat(booleanResult(get("ValueSet/$validate-code?url=" + BASE + "/ValueSet/adhd-medications&system="
+				+ RXNORM + "&code=854852").ok())).isTrue();
+		assertThat(booleanResult(get("ValueSet/$validate-code?url=" + BASE + "/ValueSet/adhd-medications&system="
+				+ RXNORM + "&code=998671").ok())).isFalse();
+		assertThat(booleanResult(get("ValueSet/$validate-code?url=" + BASE
+				+ "/ValueSet/adhd-ingredient-not-adhd-labelled&system=" + RXNORM + "&code=998671").ok())).isTrue();
+	}
+
 	@Test
 	void codeSystemValidatesOwnAndFragmentCodes() {
 		Parameters stimulant = get("CodeSystem/$validate-code?url=" + MEDICATION_CLASS + "&code=stimulant").ok();

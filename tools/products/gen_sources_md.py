@@ -1,0 +1,35 @@
+exec(open('gen_sources.py').read())
+KEYS=[
+('CODES','shared/reference/codes.md (project code list compiled 2026-11-21; in a clone without ../shared, the rows below carry its source ids)','The verified code list; "CODES §1c; S1; S2" means section 1c of codes.md, which cites S1 and S2'),
+('S1','canvas-medical/canvas-plugins @ 344f0bcb924b2be7ffafb5ac7edf19d475704259 : canvas_sdk/value_set/v2026/medication.py','VSAC/eCQM value set expansions (eCQM Update 2025-05-08) with RxNorm names as comments; the row names the class and line'),
+('S2','canvas-medical/canvas-plugins @ 344f0bcb924b2be7ffafb5ac7edf19d475704259 : canvas_sdk/value_set/v2022/medication.py','CMS136 "ADHD Medications" (OID 2.16.840.1.113883.3.464.1003.196.12.1171, eCQM Update 2021-05-06); the row names the line'),
+('S3','canvas-medical/canvas-plugins @ 344f0bcb924b2be7ffafb5ac7edf19d475704259 : canvas_sdk/value_set/v2026/no_qdm_category_assigned.py','VSAC SNOMED CT and ICD-10-CM diagnosis expansions'),
+('S4','cpicpgx/cpic-data @ 25e700028fcd5bfe1f2905852b236a34ca824888 : db/drug.sql','CPIC drug table (RxNorm, ATC)'),
+('S5','kenhanscombe/ukbkings @ 5595b5896e8c : data-raw/drugs/drugs.tsv','PharmGKB drugs.tsv, January 2022 copy (RxNorm, ATC)'),
+('S6','ya-luotao/adhd-db @ 8c9fb9839e2c3318f32ba813b2b7a248ab2352ef : packages/rxnorm/cache/rxnorm-data.json','Cache of NLM RxNav responses, refreshed 2025-12-04 (IN, PIN, BN, SCDF, SBDF, SCD, SBD); the row names the cache entry'),
+('S7','vanhungtran/atcddd @ 497422d99d3c45d804ec3bc384085bdad54d9006 : inst/extdata/WHO_ATC_codes_2026-07-14.csv','WHO ATC/DDD Index crawl'),
+('S8','synthetichealth/synthea @ 033fe019a65158f6eb3d636db0f91841c58420f3 : src/main/resources/modules/attention_deficit_disorder.json','Synthea ADHD module'),
+('S9','hl7ch/ch-term @ 788e193111d510adb7792011e59f84449e673277 : input/resources/valueset/ActivePharmaceuticalIngredient.xml','SNOMED CT substances'),
+('S10','https://www.hl7.org/fhir/r4/valueset-observation-vitalsignresult.html','FHIR core vital-sign LOINC codes'),
+('S11','HL7/genomics-reporting @ 1dbfb09bbdb7a8da9d6c7f14d4f00437afdf6ab8 : input/fsh/CGValueSets.fsh; @ 4fe02d0387b0245159d633981f180fe0d6b96081 : input/pages/Glossary.xml','LOINC pharmacogenomic codes and answers'),
+('S12','HL7/fhir @ 06bd9f6ffe08096694a3424721006e5fdcd82d3a : source/servicerequest/servicerequest-example-pgx.xml','CYP2D6 LOINC order code'),
+('S13','https://ncbi.nlm.nih.gov/books/NBK315951','NLM Medical Genetics Summaries, atomoxetine and CYP2D6'),
+('S14','Strattera label copies (see codes.md S14)','Atomoxetine dosing'),
+('S15','FDA Label SPL set id aedf408d-0f84-418d-9416-7c39ddb0d29a (see codes.md S15)','Viloxazine dosing'),
+('S16','Guanfacine ER label copies (see codes.md S16)','Guanfacine ER dosing'),
+('S17','https://www.fda.gov/drugs/drug-interactions-labeling/healthcare-professionals-fdas-examples-drugs-interact-cyp-enzymes-and-transporter-systems (and the copies codes.md S17 names)','CYP2D6 inhibitor classification'),
+('S18','https://essentiahealth.testcatalog.org/show/LAB2D6CV-1','ARUP CYP2D6 lab LOINC mapping'),
+('HL7-ODF','https://terminology.hl7.org/CodeSystem-v3-orderableDrugForm.html; the same codes and displays are in HAPI FHIR\'s enum org.hl7.fhir.r4.model.codesystems.V3OrderableDrugForm (ca.uhn.hapi.fhir:org.hl7.fhir.r4:6.7.9)','HL7 v3 orderable drug form codes for Medication.form'),
+('UCUM','https://ucum.org/ucum (The Unified Code for Units of Measure); curly-brace annotations such as {tablet} are UCUM annotations that mean 1','Units of quantities and strengths'),
+('ISO3166','urn:iso:std:iso:3166 as FHIR R4 names it: https://hl7.org/fhir/R4/terminologies-systems.html','Country codes (jurisdiction US)'),
+('FHIR-R4','https://hl7.org/fhir/R4/terminologies-systems.html and each code system\'s R4 page (e.g. https://hl7.org/fhir/R4/codesystem-action-type.html)','HL7 terminology code systems that FHIR R4 core defines'),
+]
+out=['# Source table of the external codes in fhir-resources','',
+'Machine-readable: the content check (`org.adhdkb.content.CodeSources`) reads the two tables below and fails on any code of a non-adhdkb code system that some resource uses but the **Codes** table does not list, and on a row whose source id is not in the **Sources** table. One row per (system, code); the sources column lists source ids separated by `;`, each optionally followed by where in the source the code was read (class and line, or cache entry). Displays are the newest source\'s. The file is generated from the sources by `tools/products/run.sh` (run by hand, not a build step), then checked by hand; see README.md "Products".','',
+'## Sources','','| id | location (repository @ commit : path, or URL) | what it is |','|---|---|---|']
+for k,l,w in KEYS: out.append(f'| {k} | {l} | {w} |')
+out+=['','## Codes','','| system | code | display | sources |','|---|---|---|---|']
+for s,c,d,src in rows: out.append(f'| {s} | {c} | {d} | {src} |')
+open('../../fhir-resources/SOURCES.md','w').write('\n'.join(out)+'\n')
+used={re.split(r'[ ;]',x)[0] for r in rows for x in r[3].split('; ')}
+print(used-{k for k,_,_ in KEYS})
