@@ -229,6 +229,37 @@ class LabelDosingTest extends ServerTestBase {
 		assertThat(search("drug-name=relexxii")).containsExactly("methylphenidate-er");
 	}
 
+	/**
+	 * Each orderable product belongs to one line, exists on the server, and contains the line's ingredient: the name of
+	 * one of the product's ingredients (RxNorm IN or its salt, the PIN, e.g. "methylphenidate hydrochloride") starts with
+	 * the name of one of the line's ingredients.
+	 */
+	@Test
+	void everyAssociatedProductExistsBelongsToOneLineAndHasItsIngredient() {
+		Map<String, String> lineOfProduct = new HashMap<>();
+		for (MedicationKnowledge medicine : served.values()) {
+			String id = medicine.getIdElement().getIdPart();
+			List<String> ingredients = new ArrayList<>();
+			for (var ingredient : medicine.getIngredient()) {
+				ingredient.getItemCodeableConcept().getCoding().forEach(c -> ingredients.add(c.getDisplay().toLowerCase()));
+				ingredients.add(ingredient.getItemCodeableConcept().getText().toLowerCase().split(" ")[0]);
+			}
+			for (var reference : medicine.getAssociatedMedication()) {
+				String previous = lineOfProduct.put(reference.getReference(), id);
+				assertThat(previous).as(reference.getReference() + " is in " + previous + " and " + id).isNull();
+				var product = client().read().resource(org.hl7.fhir.r4.model.Medication.class)
+						.withUrl(reference.getReference()).execute();
+				List<String> names = product.getIngredient().stream()
+						.map(i -> i.getItemCodeableConcept().hasText() ? i.getItemCodeableConcept().getText()
+								: i.getItemCodeableConcept().getCodingFirstRep().getDisplay())
+						.map(String::toLowerCase).toList();
+				assertThat(names).as(reference.getReference() + " in " + id)
+						.anySatisfy(name -> assertThat(ingredients).anySatisfy(line -> assertThat(name).startsWith(line)));
+			}
+		}
+		assertThat(lineOfProduct).as("products associated with a line").hasSizeGreaterThan(200);
+	}
+
 	private List<String> search(String query) {
 		return client().search().byUrl("MedicationKnowledge?" + query).returnBundle(Bundle.class).execute().getEntry().stream()
 				.map(e -> e.getResource().getIdElement().getIdPart()).sorted().toList();
