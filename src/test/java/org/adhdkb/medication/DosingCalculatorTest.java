@@ -73,11 +73,16 @@ class DosingCalculatorTest {
 	}
 
 	@Test
-	void hepaticImpairmentGivesNoComputedDoseRatherThanTheUsualOne() {
-		DosingPlan plan = DosingCalculator.plan(ATOMOXETINE,
+	void hepaticImpairmentHalvesOrQuartersTheStart() {
+		// Strattera: Child-Pugh B initial and target doses 50 %, Child-Pugh C 25 % of the usual (codes.md 6a)
+		DosingPlan moderate = DosingCalculator.plan(ATOMOXETINE,
 				new PatientFacts(BigDecimal.valueOf(40), new BigDecimal("80"), Set.of("moderate-hepatic-impairment")));
-		assertThat(plan.band()).isEqualTo("moderate-hepatic-impairment");
-		assertThat(plan.startingDailyMg()).isNull();
+		assertThat(moderate.band()).startsWith("moderate-hepatic-impairment");
+		assertThat(moderate.startingDailyMg()).isEqualByComparingTo("20");
+		assertThat(moderate.targetDailyMg()).isEqualByComparingTo("40");
+		DosingPlan severeChild = DosingCalculator.plan(ATOMOXETINE,
+				new PatientFacts(BigDecimal.valueOf(10), new BigDecimal("40"), Set.of("severe-hepatic-impairment")));
+		assertThat(severeChild.startingDailyMg()).as("0.5 mg/kg x 25 %% x 40 kg").isEqualByComparingTo("5");
 	}
 
 	@Test

@@ -25,17 +25,35 @@ class MedicationKnowledgeTest extends ServerTestBase {
 	private static final String STATEMENT_SOURCE = "http://adhdkb.org/fhir/StructureDefinition/statement-source";
 	private static final String UCUM = "http://unitsofmeasure.org";
 
-	private static final List<String> ALL_MEDICINES = List.of(
-			"atomoxetine", "clonidine-er", "dexmethylphenidate", "dextroamphetamine", "guanfacine-er",
-			"lisdexamfetamine", "methylphenidate-er", "methylphenidate-ir", "mixed-amphetamine-salts", "viloxazine-er");
+	/** The non-stimulant lines (Strattera, Qelbree, Intuniv, Kapvay, Onyda XR labels). */
+	private static final List<String> NON_STIMULANTS = List.of(
+			"atomoxetine", "viloxazine-er", "guanfacine-er", "clonidine-er", "clonidine-er-oral-suspension");
+
+	/** The stimulant product lines of issue 19 (every US label line of methylphenidate, dexmethylphenidate, amphetamine,
+	 *  dextroamphetamine, lisdexamfetamine and methamphetamine; fhir-resources/README.md lists their labels). */
+	private static final List<String> STIMULANTS = List.of(
+			"methylphenidate-ir", "methylphenidate-chewable-tablet", "methylphenidate-oral-solution", "methylphenidate-er-8h-tablet",
+			"methylphenidate-er", "methylphenidate-er-capsule-50-50", "methylphenidate-er-capsule-30-70",
+			"methylphenidate-er-capsule-40-60", "methylphenidate-er-evening-capsule", "methylphenidate-er-oral-suspension",
+			"methylphenidate-er-chewable-tablet", "methylphenidate-er-odt", "methylphenidate-transdermal",
+			"dexmethylphenidate", "dexmethylphenidate-er", "serdexmethylphenidate-dexmethylphenidate",
+			"mixed-amphetamine-salts", "mixed-amphetamine-salts-er", "mixed-amphetamine-salts-er-triple-bead",
+			"amphetamine-sulfate-tablet", "amphetamine-sulfate-odt", "amphetamine-er-odt", "amphetamine-er-oral-suspension-1-25",
+			"amphetamine-er-oral-suspension-2-5", "dextroamphetamine", "dextroamphetamine-er-capsule",
+			"dextroamphetamine-oral-solution", "dextroamphetamine-transdermal", "lisdexamfetamine",
+			"lisdexamfetamine-chewable-tablet", "methamphetamine");
+
+	private static final List<String> ALL_MEDICINES =
+			java.util.stream.Stream.concat(STIMULANTS.stream(), NON_STIMULANTS.stream()).toList();
 
 	@Test
 	void everyMedicineIsServedWithCodesNarrativeAndSources() {
 		for (String id : ALL_MEDICINES) {
 			MedicationKnowledge medicine = read(id);
-			assertThat(medicine.getCode().getCoding())
-					.as(id + " has an RxNorm code")
-					.anyMatch(c -> "http://www.nlm.nih.gov/research/umls/rxnorm".equals(c.getSystem()));
+			assertThat(medicine.getCode().getCodingFirstRep().getSystem())
+					.as(id + " is named by its product line").isEqualTo("http://adhdkb.org/fhir/CodeSystem/product-line");
+			assertThat(medicine.getIngredient())
+					.as(id + " has an ingredient").isNotEmpty();
 			assertThat(medicine.getText().getDivAsString()).as(id + " narrative").isNotBlank();
 			assertThat(medicine.getExtensionsByUrl("http://adhdkb.org/fhir/StructureDefinition/related-artifact"))
 					.as(id + " cites its sources").isNotEmpty();
@@ -144,8 +162,12 @@ class MedicationKnowledgeTest extends ServerTestBase {
 			assertThat(doses(band, "taper-step")).containsExactly(q("1", "mg/d"));
 			assertThat(durationDays(dosages(band, "taper-step").get(0), "titration-interval")).isEqualTo(3);
 		}
-		assertThat(maxima(band(guanfacine, "age-6-to-12"))).containsExactly(q("4", "mg"));
-		assertThat(maxima(band(guanfacine, "age-13-to-17"))).containsExactly(q("7", "mg"));
+		// 4 / 7 mg by age, and the weight-based target table's top, 0.12 mg/kg/day (Intuniv Table 1, review D18)
+		assertThat(maxima(band(guanfacine, "age-6-to-12"))).containsExactly(q("4", "mg"), q("0.12", "mg/kg"));
+		assertThat(maxima(band(guanfacine, "age-13-to-17"))).containsExactly(q("7", "mg"), q("0.12", "mg/kg"));
+		// 6-12 years: nothing above 4 mg/day was evaluated, so the target range stops there (review D17)
+		assertThat(dosages(band(guanfacine, "age-6-to-12"), "target-dose")).anySatisfy(d ->
+				assertThat(d.getDoseAndRateFirstRep().getDoseRange().getHigh().getValue()).isEqualByComparingTo("4"));
 		var target = dosages(band(guanfacine, "age-6-to-12"), "target-dose");
 		assertThat(target).anySatisfy(d -> {
 			var range = d.getDoseAndRateFirstRep().getDoseRange();
@@ -157,18 +179,21 @@ class MedicationKnowledgeTest extends ServerTestBase {
 
 	@Test
 	void stimulantsAreScheduleIiAndClassifiedWithTheSeedsEffectSize() {
-		for (String id : List.of("methylphenidate-ir", "methylphenidate-er", "dexmethylphenidate",
-				"mixed-amphetamine-salts", "dextroamphetamine", "lisdexamfetamine")) {
+		for (String id : STIMULANTS) {
 			MedicationKnowledge stimulant = read(id);
 			assertThat(stimulant.getRegulatoryFirstRep().getSchedule()).as(id)
 					.anySatisfy(s -> assertThat(s.getSchedule().getCodingFirstRep().getCode()).isEqualTo("us-schedule-ii"));
 			assertThat(stimulant.getMedicineClassification()).as(id)
 					.anySatisfy(c -> assertThat(c.getClassification())
 							.anySatisfy(code -> assertThat(code.getCodingFirstRep().getCode()).isEqualTo("stimulant")));
-			assertThat(characteristicText(stimulant, "effect-size")).as(id).contains("1.0");
+		}
+		// seed 000's class figure stays on the six original stimulant entries only (review L2: not a per-product number)
+		for (String id : List.of("methylphenidate-ir", "methylphenidate-er", "dexmethylphenidate",
+				"mixed-amphetamine-salts", "dextroamphetamine", "lisdexamfetamine")) {
+			assertThat(characteristicText(read(id), "effect-size")).as(id).contains("1.0");
 		}
 		assertThat(characteristicText(read("atomoxetine"), "effect-size")).contains("0.7");
-		for (String id : List.of("atomoxetine", "guanfacine-er", "clonidine-er", "viloxazine-er")) {
+		for (String id : NON_STIMULANTS) {
 			assertThat(read(id).getRegulatory()).as(id + " is not a controlled substance")
 					.allSatisfy(r -> assertThat(r.getSchedule()).isEmpty());
 		}
@@ -185,8 +210,7 @@ class MedicationKnowledgeTest extends ServerTestBase {
 		assertThat(search("code:text=methylphenidate")).contains("methylphenidate-ir", "methylphenidate-er");
 		assertThat(search("doseform:text=oral%20capsule")).contains("atomoxetine").doesNotContain("guanfacine-er");
 		assertThat(search("classification=http://adhdkb.org/fhir/CodeSystem/medication-class|stimulant"))
-				.containsExactlyInAnyOrder("methylphenidate-ir", "methylphenidate-er", "dexmethylphenidate",
-						"mixed-amphetamine-salts", "dextroamphetamine", "lisdexamfetamine");
+				.containsExactlyInAnyOrderElementsOf(STIMULANTS);
 		assertThat(search("classification=http://www.whocc.no/atc|N06BA09")).containsExactly("atomoxetine");
 		assertThat(search("ingredient-code=http://snomed.info/sct|407037005")).containsExactly("atomoxetine");
 		assertThat(search("monitoring-program-type=http://adhdkb.org/fhir/CodeSystem/monitoring-topic|blood-pressure"))
@@ -195,6 +219,7 @@ class MedicationKnowledgeTest extends ServerTestBase {
 				.contains("atomoxetine", "viloxazine-er").doesNotContain("methylphenidate-ir");
 		assertThat(search("drug-name=strattera")).containsExactly("atomoxetine");
 		assertThat(search("drug-name=concerta")).containsExactly("methylphenidate-er");
+		assertThat(search("drug-name=onyda")).containsExactly("clonidine-er-oral-suspension");
 		assertThat(search("drug-name=atomox")).containsExactly("atomoxetine");
 		assertThat(search("drug-name=no-such-drug")).isEmpty();
 	}
