@@ -91,6 +91,7 @@ class CdsHooksController {
 		checkPatientId(json.path("context").path("patientId"));
 		checkFhirServer(json.path("fhirServer"));
 		treatOperationOutcomesAsMissing(json);
+		PrefetchCompleteness.check(json, service.descriptor().getPrefetch());
 		CdsServiceRequestJson request = requestParser.deserialize(service.descriptor(), json);
 		try {
 			prefetch.augmentRequest(request, service);

@@ -36,15 +36,26 @@ class CdsHooksCasesTest extends ServerTestBase {
 		try (Stream<Path> files = Files.list(CASES)) {
 			for (Path file : files.sorted().toList()) {
 				String name = file.getFileName().toString().replace(".json", "");
-				tests.add(DynamicTest.dynamicTest(name + " (prefetch)", () -> run(load(file), true)));
-				tests.add(DynamicTest.dynamicTest(name + " (fhirServer)", () -> run(load(file), false)));
+				tests.add(DynamicTest.dynamicTest(name + " (prefetch)", () -> run(load(file), Prefetch.WHOLE)));
+				tests.add(DynamicTest.dynamicTest(name + " (fhirServer)", () -> run(load(file), Prefetch.NONE)));
+				tests.add(DynamicTest.dynamicTest(name + " (paged prefetch)", () -> run(load(file), Prefetch.FIRST_PAGES)));
 			}
 		}
-		assertThat(tests).hasSizeGreaterThanOrEqualTo(2 * 14);
+		assertThat(tests).hasSizeGreaterThanOrEqualTo(3 * 14);
 		return tests.stream();
 	}
 
-	private void run(JsonNode testCase, boolean prefetch) throws IOException {
+	/**
+	 * How the test client supplies the record: all of it in the prefetch; none (the service fetches from adhdkb's own
+	 * /fhir as the client's fhirServer); or, as the CDS Hooks Sandbox and other EHRs do, the first page of each
+	 * prefetch search with its {@code next} link (pages of {@link #PAGE_SIZE}, so every case with more than that many
+	 * observations or medications is really paged), the rest left to the service.
+	 */
+	enum Prefetch { WHOLE, NONE, FIRST_PAGES }
+
+	static final int PAGE_SIZE = 2;
+
+	private void run(JsonNode testCase, Prefetch prefetch) throws IOException {
 		String service = testCase.get("service").asText();
 		JsonNode discovery = CdsHooksSupport.checkedDiscovery(get("/cds-services").body());
 		JsonNode descriptor = null;
@@ -73,12 +84,20 @@ class CdsHooksCasesTest extends ServerTestBase {
 				testCase.get("draftOrders").forEach(order -> selections.add("MedicationRequest/" + order.get("id").asText()));
 			}
 		}
-		if (prefetch) {
-			ObjectNode values = request.putObject("prefetch");
-			descriptor.get("prefetch").fieldNames().forEachRemaining(key -> values.set(key, prefetchValue(key, testCase)));
-		} else {
-			store(testCase);
-			request.put("fhirServer", fhirBase());
+		switch (prefetch) {
+			case WHOLE -> {
+				ObjectNode values = request.putObject("prefetch");
+				descriptor.get("prefetch").fieldNames().forEachRemaining(key -> values.set(key, prefetchValue(key, testCase)));
+			}
+			case NONE -> {
+				store(testCase);
+				request.put("fhirServer", fhirBase());
+			}
+			case FIRST_PAGES -> {
+				store(testCase);
+				request.put("fhirServer", fhirBase());
+				request.set("prefetch", firstPages(descriptor.get("prefetch"), patientId));
+			}
 		}
 
 		HttpResponse<String> response = send("POST", "/cds-services/" + service, JSON.writeValueAsString(request),
@@ -128,6 +147,22 @@ class CdsHooksCasesTest extends ServerTestBase {
 			total = total.add(dose.multiply(BigDecimal.valueOf(dosage.at("/timing/repeat/frequency").asInt(1))));
 		}
 		return total;
+	}
+
+	/** Each prefetch template run against adhdkb's /fhir as a client would, keeping only the first page of a search. */
+	private ObjectNode firstPages(JsonNode templates, String patientId) throws IOException {
+		ObjectNode values = JSON.createObjectNode();
+		for (var fields = templates.fields(); fields.hasNext(); ) {
+			var template = fields.next();
+			String query = template.getValue().asText().replace("{{context.patientId}}", patientId).replace("|", "%7C");
+			if (query.contains("?")) {
+				query += "&_count=" + PAGE_SIZE;
+			}
+			HttpResponse<String> page = get("/fhir/" + query);
+			assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+			values.set(template.getKey(), JSON.readTree(page.body()));
+		}
+		return values;
 	}
 
 	private static JsonNode prefetchValue(String key, JsonNode testCase) {

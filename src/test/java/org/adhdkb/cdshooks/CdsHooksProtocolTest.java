@@ -125,6 +125,48 @@ class CdsHooksProtocolTest extends ServerTestBase {
 	}
 
 	@Test
+	void aFirstPageIsNeverTakenForTheWholeRecord() throws IOException {
+		String patient = "cds-page-" + UUID.randomUUID().toString().substring(0, 8);
+		storeChild(patient);
+		ObjectNode call = request("order-sign", patient, ATOMOXETINE_ORDER.formatted(patient));
+		ObjectNode prefetch = call.putObject("prefetch");
+		prefetch.set("patient", JSON.readTree(get("/fhir/Patient/" + patient).body()));
+		ObjectNode firstPage = emptyBundle();
+		firstPage.putArray("link").addObject().put("relation", "next")
+				.put("url", fhirBase() + "/Observation?subject=Patient/" + patient + "&_getpagesoffset=20&_count=20");
+		prefetch.set("observations", firstPage);
+		prefetch.set("medications", emptyBundle());
+		HttpResponse<String> noServer = post("/cds-services/adhd-order-sign", call);
+		assertError(noServer, 412);
+		assertThat(noServer.body()).contains("observations", "first page");
+
+		call.put("fhirServer", fhirBase());
+		HttpResponse<String> response = post("/cds-services/adhd-order-sign", call);
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		// The weight was not on the page the client sent: the service fetched the whole search.
+		assertThat(CdsHooksSupport.checkedResponse(response.body()).get("cards"))
+				.anySatisfy(card -> assertThat(card.get("summary").asText()).contains("above the maximum of 28 mg/day"));
+	}
+
+	@Test
+	void aPrefetchAboutAnotherPatientIsRefused() throws IOException {
+		ObjectNode call = request("order-sign", "p-mine", ATOMOXETINE_ORDER.formatted("p-mine"));
+		nullPrefetch(call);
+		ObjectNode foreign = emptyBundle();
+		foreign.putArray("entry").addObject().set("resource", JSON.readTree("""
+				{"resourceType":"Observation","id":"w","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},
+				 "subject":{"reference":"Patient/p-other"},"valueQuantity":{"value":80,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}"""));
+		((ObjectNode) call.get("prefetch")).set("observations", foreign);
+		HttpResponse<String> response = post("/cds-services/adhd-order-sign", call);
+		assertError(response, 400);
+		assertThat(response.body()).contains("Patient/p-other");
+
+		((ObjectNode) call.get("prefetch")).set("patient", JSON.readTree("{\"resourceType\":\"Patient\",\"id\":\"p-other\"}"));
+		((ObjectNode) call.get("prefetch")).putNull("observations");
+		assertError(post("/cds-services/adhd-order-sign", call), 400);
+	}
+
+	@Test
 	void orderSelectReviewsOnlyTheSelectedOrders() throws IOException {
 		String patient = "cds-sel-" + UUID.randomUUID().toString().substring(0, 8);
 		storeChild(patient);
