@@ -216,12 +216,13 @@ class CdsHooksController {
 	 */
 	private static String prefetchFailure(RuntimeException e) {
 		for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-			if (cause instanceof PrefetchHttpClient.TooLarge tooLarge) {
-				return tooLarge.getMessage();
+			if (cause instanceof PrefetchHttpClient.TooLarge || cause instanceof PrefetchHttpClient.BudgetSpent) {
+				return cause.getMessage();
 			}
 		}
 		log.info("Prefetch from fhirServer failed: {}", e.getClass().getSimpleName());
-		if (e instanceof BaseServerResponseException remote && remote.getStatusCode() != 500) {
+		// HAPI's prefetch service answers 412 itself when a fetch fails; other statuses are the remote server's
+		if (e instanceof BaseServerResponseException remote && remote.getStatusCode() != 500 && remote.getStatusCode() != 412) {
 			return "Required prefetch data could not be fetched from fhirServer (it answered HTTP " + remote.getStatusCode() + ")";
 		}
 		return "Required prefetch data is missing and could not be fetched from fhirServer (none given, unreachable, "

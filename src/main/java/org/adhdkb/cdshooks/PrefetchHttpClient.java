@@ -46,11 +46,24 @@ final class PrefetchHttpClient {
 
 	private PrefetchHttpClient() {}
 
+	/** The call's fetches read more than the budget (HAPI's prefetch service reports its own 412 without the cause). */
+	static final class BudgetSpent extends RuntimeException {
+		BudgetSpent(long budget) {
+			super("the prefetch data from fhirServer is larger than " + budget + " bytes", null, false, false);
+		}
+	}
+
 	/** Runs {@code fetch} with at most {@code budget} bytes of responses read. */
 	static <T> T withBudget(long budget, Supplier<T> fetch) {
-		BUDGET.set(new long[] {budget, budget});
+		long[] left = {budget, budget};
+		BUDGET.set(left);
 		try {
 			return fetch.get();
+		} catch (RuntimeException e) {
+			if (left[0] < 0) {
+				throw new BudgetSpent(budget);
+			}
+			throw e;
 		} finally {
 			BUDGET.remove();
 		}
@@ -110,6 +123,7 @@ final class PrefetchHttpClient {
 				throw new IOException("no prefetch fetch is allowed outside a CDS call");
 			}
 			if (getContentLength() > budget[0]) {
+				budget[0] = -1;
 				throw new TooLarge(budget[1]);
 			}
 			return new FilterInputStream(super.getContent()) {

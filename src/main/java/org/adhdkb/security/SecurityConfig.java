@@ -55,6 +55,12 @@ public class SecurityConfig {
 		return register(new CorsFilter(source), Ordered.HIGHEST_PRECEDENCE + 10, concat(FHIR, CDS));
 	}
 
+	/** On every path, so the error page, the actuator and the HTML views carry the headers too. */
+	@Bean
+	FilterRegistrationBean<SecurityHeadersFilter> securityHeadersFilter() {
+		return register(new SecurityHeadersFilter(), Ordered.HIGHEST_PRECEDENCE + 5, List.of("/*"));
+	}
+
 	/** After the token filters: an invalid token is refused before its body is received. */
 	@Bean
 	FilterRegistrationBean<RequestBodyFilter> requestBodyFilter(SecurityProperties properties) {
@@ -93,6 +99,7 @@ public class SecurityConfig {
 			server.registerInterceptor(new ScopeAuthorizationInterceptor(fhirContext, properties));
 			server.registerInterceptor(new WriteAuditTrail(daos));
 			server.registerInterceptor(new RequestInputGuard());
+			server.registerInterceptor(new NarrativeSanitizer(fhirContext));
 			server.registerInterceptor(new BundleEntryLimit(properties.getMaxBundleEntries(), properties.getMaxBundleReadEntries()));
 		};
 	}

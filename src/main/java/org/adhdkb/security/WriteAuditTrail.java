@@ -76,11 +76,21 @@ class WriteAuditTrail {
 
 		/**
 		 * BALP qualifies the id with the request's server base; stored with a system request, HAPI would take that for
-		 * an external URL and leave it unindexed, so the record could not be found with {@code entity=}.
+		 * an external URL and leave it unindexed, so the record could not be found with {@code entity=}. So ids of this
+		 * server lose the base. An id of another server (a patient at {@code http://other-hospital.example/fhir}) keeps
+		 * it: made relative, it named a local patient of the same id, or none (and the write was refused).
 		 */
 		@Override
 		public String massageResourceIdForStorage(RequestDetails request, IBaseResource resource, IIdType id) {
-			return id.toUnqualified().getValue();
+			String ownBase = request.getFhirServerBase();
+			if (!id.hasBaseUrl() || (ownBase != null && stripSlash(id.getBaseUrl()).equals(stripSlash(ownBase)))) {
+				return id.toUnqualified().getValue();
+			}
+			return id.getValue();
+		}
+
+		private static String stripSlash(String url) {
+			return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
 		}
 	}
 }
