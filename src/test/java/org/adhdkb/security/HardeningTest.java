@@ -77,6 +77,21 @@ class HardeningTest extends ServerTestBase {
 		assertThat(cheap.body()).contains("\"code\":\"ab\"").doesNotContain(code);
 	}
 
+	// --- F7 ------------------------------------------------------------------------------------------------------
+
+	/** Each feedback call emptied every instance's caches (its AuditEvents moved the change counter). */
+	@Test
+	void feedbackDoesNotEmptyTheCaches() throws Exception {
+		String path = "/fhir/MedicationKnowledge/atomoxetine?_elements=id&probe=" + UUID.randomUUID();
+		get(path);
+		assertThat(get(path).headers().firstValue("X-Adhdkb-Cache")).contains("hit");
+		HttpResponse<String> feedback = send("POST", "/cds-services/adhd-order-sign/feedback", "{\"feedback\":[{\"card\":\""
+				+ UUID.randomUUID() + "\",\"outcome\":\"accepted\",\"outcomeTimestamp\":\"2026-11-21T10:00:00Z\"}]}",
+				"Content-Type", "application/json");
+		assertThat(feedback.statusCode()).as(feedback.body()).isEqualTo(200);
+		assertThat(get(path).headers().firstValue("X-Adhdkb-Cache")).as("after feedback").contains("hit");
+	}
+
 	// --- F8 ------------------------------------------------------------------------------------------------------
 
 	@Test
