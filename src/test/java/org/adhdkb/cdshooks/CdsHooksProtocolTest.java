@@ -4,17 +4,12 @@ import static org.adhdkb.cdshooks.CdsHooksSupport.JSON;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpServer;
 import org.adhdkb.security.TestIssuer;
 import org.adhdkb.testing.ServerTestBase;
 import org.junit.jupiter.api.Test;
