@@ -6,22 +6,34 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import jakarta.annotation.PostConstruct;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * A counter in the database that every write increments inside its own transaction. Caches remember the value they
+ * A counter in the database that every write transaction moves before it commits. Caches remember the value they
  * were filled at and are dropped when it moves, so that no client is ever served content older than the database,
  * however many server instances share it: the database, not a messaging layer, is the source of truth.
  *
- * <p>Reading the counter is one primary-key lookup per cached request; writes serialise on one row, which a
- * read-mostly knowledge server can afford.
+ * <p>The counter is one row. A write transaction increments it once, just before it commits (a Spring
+ * beforeCommit callback registered at its first write), so the row is locked for the commit only. Incrementing it
+ * at each write, as before, locked it for the whole length of every write transaction: a write during a large
+ * transaction waited for it and timed out (500 with SQL text). A single row rather than a log of changes: H2 reads
+ * two tables in one statement from different moments, so a sum of two could move backwards and then repeat a value.
+ *
+ * <p>AuditEvents (the write audit trail, CDS feedback) do not move the counter: nothing cached is made from them
+ * (reading them needs a token, and the response cache keeps no response to a request with credentials), and feedback
+ * calls otherwise emptied every instance's caches.
  */
 @Component
 @Interceptor
 public class ChangeCounter {
 
 	private static final String TABLE = "ADHDKB_CHANGE_COUNTER";
+	/** Values handed out inside a transaction with uncommitted writes: negative, never a value of the row. */
+	private static final java.util.concurrent.atomic.AtomicLong UNCOMMITTED = new java.util.concurrent.atomic.AtomicLong();
 
 	private final JdbcTemplate jdbc;
 	private final IInterceptorService interceptors;
@@ -66,33 +78,63 @@ public class ChangeCounter {
 		return value;
 	}
 
-	/** The current value: changes whenever any write has committed. */
+	/**
+	 * The current value: changes whenever any write has committed. Inside a transaction that has written and not yet
+	 * committed, a value no cache entry can have (each call a new one): what that transaction reads must come from
+	 * the database, and nothing it computes may be kept under a real value (it might roll back).
+	 */
 	public long current() {
+		if (TransactionSynchronizationManager.hasResource(this)) {
+			return UNCOMMITTED.decrementAndGet();
+		}
 		Long version = jdbc.queryForObject("SELECT VERSION FROM " + TABLE + " WHERE ID = 1", Long.class);
 		return version == null ? 0 : version;
 	}
 
 	/** Runs in the writing transaction (HAPI's pre-commit hooks), so the count moves exactly when the write commits. */
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-	public void created(RequestDetails request) {
-		increment(request);
+	public void created(IBaseResource resource, RequestDetails request) {
+		increment(resource, request);
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-	public void updated(RequestDetails request) {
-		increment(request);
+	public void updated(@SuppressWarnings("unused") IBaseResource previous, IBaseResource resource, RequestDetails request) {
+		increment(resource, request);
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
-	public void deleted(RequestDetails request) {
-		increment(request);
+	public void deleted(IBaseResource resource, RequestDetails request) {
+		increment(resource, request);
 	}
 
-	private void increment(RequestDetails request) {
-		jdbc.update("UPDATE " + TABLE + " SET VERSION = VERSION + 1 WHERE ID = 1");
+	private void increment(IBaseResource resource, RequestDetails request) {
+		if (resource != null && "AuditEvent".equals(resource.fhirType())) {
+			return;
+		}
+		if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+			bump();
+		} else if (!TransactionSynchronizationManager.hasResource(this)) {
+			// once per transaction, as late as possible: the row lock lasts from here to the commit
+			TransactionSynchronizationManager.bindResource(this, Boolean.TRUE);
+			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+				@Override
+				public void beforeCommit(boolean readOnly) {
+					bump();
+				}
+
+				@Override
+				public void afterCompletion(int status) {
+					TransactionSynchronizationManager.unbindResourceIfPossible(ChangeCounter.this);
+				}
+			});
+		}
 		if (request != null) {
 			// what this request reads from now on must not come from before its own write
 			request.getUserData().remove(PINNED);
 		}
+	}
+
+	private void bump() {
+		jdbc.update("UPDATE " + TABLE + " SET VERSION = VERSION + 1 WHERE ID = 1");
 	}
 }

@@ -1,11 +1,15 @@
 package org.adhdkb.cdshooks;
 
+import java.util.List;
+
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.hapi.fhir.cdshooks.svc.prefetch.CdsPrefetchDaoSvc;
 import ca.uhn.hapi.fhir.cdshooks.svc.prefetch.CdsPrefetchFhirClientSvc;
 import ca.uhn.hapi.fhir.cdshooks.svc.prefetch.CdsPrefetchSvc;
 import ca.uhn.hapi.fhir.cdshooks.svc.prefetch.CdsResolutionStrategySvc;
+import org.adhdkb.server.AdhdkbProperties;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -20,7 +24,16 @@ import org.springframework.context.annotation.Configuration;
 class CdsHooksConfig {
 
 	@Bean
-	CdsPrefetchSvc cdsPrefetchSvc(FhirContext fhirContext) {
+	FhirServerPolicy fhirServerPolicy(@Value("${adhdkb.cds.allowed-fhir-servers:}") List<String> allowedFhirServers,
+			@Value("${adhdkb.security.cds.enabled:false}") boolean clientsAuthenticated, AdhdkbProperties properties) {
+		return new FhirServerPolicy(allowedFhirServers, clientsAuthenticated, properties.getServerAddress());
+	}
+
+	@Bean
+	CdsPrefetchSvc cdsPrefetchSvc(FhirContext fhirContext, FhirServerPolicy policy) {
+		// This context's FHIR client is used for nothing but prefetch fetches: no redirects, public addresses only
+		// unless listed, a byte budget per call (PrefetchHttpClient).
+		fhirContext.getRestfulClientFactory().setHttpClient(PrefetchHttpClient.create(policy.hostsReachableAnywhere()));
 		// A prefetch fetch reads the resources it names; asking each fhirServer for its CapabilityStatement first
 		// (HAPI's client default) would double the first call and fail against servers that restrict /metadata.
 		fhirContext.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);

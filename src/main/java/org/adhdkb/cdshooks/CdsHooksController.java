@@ -24,6 +24,7 @@ import org.adhdkb.server.AdhdkbProperties;
 import org.adhdkb.server.FhirRestConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -58,10 +59,17 @@ class CdsHooksController {
 	private final ObjectMapper requestMapper;
 	private final ObjectMapper responseMapper;
 	private final AdhdkbProperties properties;
-	private final List<String> allowedFhirServers;
+	private final FhirServerPolicy fhirServers;
+	private final long maxPrefetchBytes;
+	private final int maxFeedbackItems;
+	private final boolean feedbackAllowed;
 
 	CdsHooksController(CdsServiceCatalog catalog, CdsPrefetchSvc prefetch, FeedbackStore feedback, FhirContext fhirContext,
-			AdhdkbProperties properties, @Value("${adhdkb.cds.allowed-fhir-servers:}") List<String> allowedFhirServers) {
+			AdhdkbProperties properties, FhirServerPolicy fhirServers,
+			@Value("${adhdkb.cds.max-prefetch-size:5MB}") org.springframework.util.unit.DataSize maxPrefetchSize,
+			@Value("${adhdkb.cds.max-feedback-items:50}") int maxFeedbackItems,
+			@Value("${adhdkb.cds.anonymous-feedback:false}") boolean anonymousFeedback,
+			@Value("${adhdkb.security.cds.enabled:false}") boolean clientsAuthenticated) {
 		this.catalog = catalog;
 		this.prefetch = prefetch;
 		this.feedback = feedback;
@@ -71,7 +79,11 @@ class CdsHooksController {
 		// Ours writes our response records without null or empty fields, as the CDS Hooks spec asks.
 		this.responseMapper = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_EMPTY);
 		this.properties = properties;
-		this.allowedFhirServers = allowedFhirServers.stream().filter(s -> !s.isBlank()).toList();
+		this.fhirServers = fhirServers;
+		this.maxPrefetchBytes = maxPrefetchSize.toBytes();
+		this.maxFeedbackItems = maxFeedbackItems;
+		// Feedback is stored: with no client authentication, anyone could write it, so only when explicitly allowed.
+		this.feedbackAllowed = clientsAuthenticated || anonymousFeedback;
 	}
 
 	@GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
@@ -80,7 +92,8 @@ class CdsHooksController {
 	}
 
 	@PostMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-	ResponseEntity<String> call(@PathVariable("id") String id, @RequestBody String body) throws JsonProcessingException {
+	ResponseEntity<String> call(@PathVariable("id") String id, @RequestBody String body, HttpServletRequest servletRequest)
+			throws JsonProcessingException {
 		HookService service = service(id);
 		ObjectNode json = object(body);
 		String hook = json.path("hook").asText("");
@@ -89,15 +102,18 @@ class CdsHooksController {
 					+ "', not '" + hook + "'");
 		}
 		checkPatientId(json.path("context").path("patientId"));
-		checkFhirServer(json.path("fhirServer"));
+		checkFhirServer(json.path("fhirServer"), servletRequest.getLocalPort());
 		treatOperationOutcomesAsMissing(json);
 		PrefetchCompleteness.check(json, service.descriptor().getPrefetch());
 		CdsServiceRequestJson request = requestParser.deserialize(service.descriptor(), json);
 		try {
-			prefetch.augmentRequest(request, service);
-		} catch (BaseServerResponseException e) {
+			PrefetchHttpClient.withBudget(maxPrefetchBytes, () -> {
+				prefetch.augmentRequest(request, service);
+				return null;
+			});
+		} catch (RuntimeException e) {
 			// Per CDS Hooks: data the service needs and cannot obtain is a 412.
-			throw new PreconditionFailedException(e.getMessage());
+			throw new PreconditionFailedException(prefetchFailure(e));
 		}
 		HookCall call = new HookCall(hook, fhirBase(), new SystemRequestDetails());
 		List<CardJson.Card> cards = service.review().apply(HookData.from(request), call);
@@ -108,7 +124,11 @@ class CdsHooksController {
 			produces = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<String> feedback(@PathVariable("id") String id, @RequestBody String body) throws JsonProcessingException {
 		service(id);
-		List<String> stored = feedback.store(id, object(body), new SystemRequestDetails());
+		if (!feedbackAllowed) {
+			return error(HttpStatus.FORBIDDEN, "feedback is not accepted from anonymous callers: enable CDS client "
+					+ "authentication (adhdkb.security.cds.enabled) or set adhdkb.cds.anonymous-feedback=true");
+		}
+		List<String> stored = feedback.store(id, object(body), maxFeedbackItems, new SystemRequestDetails());
 		return json(HttpStatus.OK, Map.of("stored", stored));
 	}
 
@@ -180,18 +200,34 @@ class CdsHooksController {
 		}
 	}
 
-	/** The service fetches from the client's fhirServer: only from those allowed, when an allow-list is configured. */
-	private void checkFhirServer(JsonNode fhirServer) {
+	/** The service fetches from the client's fhirServer only where {@link FhirServerPolicy} allows. */
+	private void checkFhirServer(JsonNode fhirServer, int localPort) {
 		if (fhirServer.isMissingNode() || fhirServer.isNull()) {
 			return;
 		}
-		String url = fhirServer.asText("");
-		if (!url.startsWith("http://") && !url.startsWith("https://")) {
+		if (!fhirServer.isTextual()) {
 			throw new InvalidRequestException("fhirServer must be an http or https URL");
 		}
-		if (!allowedFhirServers.isEmpty() && allowedFhirServers.stream().noneMatch(url::startsWith)) {
-			throw new InvalidRequestException("fhirServer " + url + " is not one this service may fetch from");
+		fhirServers.check(fhirServer.asText(), localPort);
+	}
+
+	/**
+	 * Why prefetch data could not be had, in our words: never the remote server's body (HAPI's messages quote it
+	 * whole), so the service cannot be used to read what a fhirServer answers.
+	 */
+	private static String prefetchFailure(RuntimeException e) {
+		for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+			if (cause instanceof PrefetchHttpClient.TooLarge || cause instanceof PrefetchHttpClient.BudgetSpent) {
+				return cause.getMessage();
+			}
 		}
+		log.info("Prefetch from fhirServer failed: {}", e.getClass().getSimpleName());
+		// HAPI's prefetch service answers 412 itself when a fetch fails; other statuses are the remote server's
+		if (e instanceof BaseServerResponseException remote && remote.getStatusCode() != 500 && remote.getStatusCode() != 412) {
+			return "Required prefetch data could not be fetched from fhirServer (it answered HTTP " + remote.getStatusCode() + ")";
+		}
+		return "Required prefetch data is missing and could not be fetched from fhirServer (none given, unreachable, "
+				+ "or not a FHIR answer)";
 	}
 
 	private String fhirBase() {
@@ -208,6 +244,7 @@ class CdsHooksController {
 	/** HAPI's messages quote the exceptions they wrap; a client needs the words, not our class names. */
 	private static String readable(String message) {
 		return message
+				.replaceAll("HAPI-\\d+:\\s*", "")
 				.replaceAll("\\s*\\(through reference chain[^)]*\\)", "")
 				.replaceAll("\\b[a-z][a-z0-9_]*(\\.[a-zA-Z_$][\\w$]*)+(Exception|Error)\\b:?\\s*", "")
 				.strip();

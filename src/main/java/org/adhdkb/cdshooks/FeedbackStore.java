@@ -7,6 +7,7 @@ import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
@@ -34,10 +35,15 @@ class FeedbackStore {
 	}
 
 	/** Checks every item of a CDS Hooks 2.0 feedback body ({@code {"feedback": [...]}}) and stores them all. */
-	List<String> store(String serviceId, JsonNode body, RequestDetails request) {
+	List<String> store(String serviceId, JsonNode body, int maxItems, RequestDetails request) {
 		JsonNode items = body.path("feedback");
 		if (!items.isArray() || items.isEmpty()) {
 			throw new InvalidRequestException("The body must be {\"feedback\": [ ... ]} with at least one item");
+		}
+		// each item becomes a stored AuditEvent, all in one transaction held in memory: a call is bounded
+		if (items.size() > maxItems) {
+			throw new PayloadTooLargeException("At most " + maxItems + " feedback items are accepted per call; this one has "
+					+ items.size());
 		}
 		Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
 		for (JsonNode item : items) {

@@ -15,9 +15,20 @@ import java.util.HashSet;
 /** Verifies bearer tokens on /fhir: signed by the configured issuer's keys, not expired, for us if an audience is set. */
 class BearerTokenVerifier {
 
+	/** How far ahead of our clock an issuer's {@code iat} may be (clocks differ a little, never by minutes). */
+	static final java.time.Duration CLOCK_SKEW = java.time.Duration.ofSeconds(60);
+
 	private final DefaultJWTProcessor<SecurityContext> processor;
+	private final java.time.Duration maxLifetime;
+	private final java.time.Clock clock;
 
 	BearerTokenVerifier(SecurityProperties properties, JwkSources keys) {
+		this(properties, keys, java.time.Clock.systemUTC());
+	}
+
+	BearerTokenVerifier(SecurityProperties properties, JwkSources keys, java.time.Clock clock) {
+		this.maxLifetime = properties.getMaxTokenLifetime();
+		this.clock = clock;
 		if (properties.getIssuer().isBlank() || properties.getJwksUri().isBlank()) {
 			processor = null;
 			return;
@@ -40,6 +51,7 @@ class BearerTokenVerifier {
 		}
 		try {
 			JWTClaimsSet claims = processor.process(token, null);
+			checkLifetime(claims);
 			String clientId = claims.getStringClaim("client_id");
 			if (clientId == null) {
 				clientId = claims.getStringClaim("azp");
@@ -49,6 +61,23 @@ class BearerTokenVerifier {
 			throw new InvalidTokenException("the bearer token is not a JWT");
 		} catch (BadJOSEException | JOSEException e) {
 			throw new InvalidTokenException("the bearer token is not valid: " + e.getMessage());
+		}
+	}
+
+	/**
+	 * A stolen token is useful for as long as it lives: one that lives longer than the configured maximum (a 10-year
+	 * token) or claims to be issued in the future is refused, whatever its issuer says.
+	 */
+	private void checkLifetime(JWTClaimsSet claims) throws InvalidTokenException {
+		java.time.Instant now = clock.instant();
+		java.time.Instant expiry = claims.getExpirationTime().toInstant();
+		java.time.Instant issued = claims.getIssueTime() == null ? null : claims.getIssueTime().toInstant();
+		if (issued != null && issued.isAfter(now.plus(CLOCK_SKEW))) {
+			throw new InvalidTokenException("the bearer token's iat is in the future");
+		}
+		java.time.Instant from = issued == null ? now : issued;
+		if (java.time.Duration.between(from, expiry).compareTo(maxLifetime.plus(CLOCK_SKEW)) > 0) {
+			throw new InvalidTokenException("the bearer token lives longer than this server accepts (" + maxLifetime + ")");
 		}
 	}
 

@@ -10,8 +10,8 @@ import java.io.IOException;
 
 /**
  * Refuses a CDS Hooks call without a valid client JWT with 401 and {@code {"error": ...}}, before it reaches the
- * endpoints. The JWT's audience must be the URL called: behind a proxy the configured public base URL, else the URL of
- * the request as it arrived here.
+ * endpoints. The JWT's audience must be the URL called: the configured public base URL plus the path; without one,
+ * only a call made to a loopback name (localhost) is accepted, checked against the URL as it arrived here.
  */
 class CdsClientAuthFilter extends OncePerRequestFilter {
 
@@ -32,6 +32,12 @@ class CdsClientAuthFilter extends OncePerRequestFilter {
 			refuse(response, "a bearer JWT is required");
 			return;
 		}
+		if (publicBaseUrl.isEmpty() && !LOOPBACK_NAMES.contains(request.getServerName().toLowerCase(java.util.Locale.ROOT))) {
+			// the audience would follow the Host header, which the caller chooses: a token made for any host would do
+			refuse(response, "this server checks a JWT's aud only against its configured public base URL; "
+					+ "the host " + request.getServerName() + " is not configured (adhdkb.security.cds.public-base-url)");
+			return;
+		}
 		try {
 			verifier.verify(authorization.substring(7).trim(), calledUrl(request));
 		} catch (InvalidTokenException e) {
@@ -40,6 +46,9 @@ class CdsClientAuthFilter extends OncePerRequestFilter {
 		}
 		chain.doFilter(request, response);
 	}
+
+	/** Without a configured public base URL, only calls to a loopback name are checked (a local or test set-up). */
+	private static final java.util.Set<String> LOOPBACK_NAMES = java.util.Set.of("localhost", "127.0.0.1", "[::1]", "::1");
 
 	private String calledUrl(HttpServletRequest request) {
 		return publicBaseUrl.isEmpty()

@@ -12,6 +12,8 @@ import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.UnclassifiedServerFailureException;
 
+import org.hl7.fhir.r4.model.OperationOutcome;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -63,6 +65,15 @@ class RequestInputGuard {
 
 	@Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
 	public BaseServerResponseException badInputIsNotAServerError(RequestDetails request, Throwable exception) {
+		if (isLockTimeout(exception)) {
+			LOG.warn("{} {}: the database was busy (lock or statement timeout); answered 503", request.getRequestType(),
+					request.getRequestPath());
+			UnclassifiedServerFailureException busy = new UnclassifiedServerFailureException(503,
+					"the database is busy with other writes; retry shortly", outcome(OperationOutcome.IssueType.TRANSIENT,
+							"the database is busy with other writes; retry shortly"));
+			busy.addResponseHeader("Retry-After", "2");
+			return busy;
+		}
 		if (exception instanceof InternalErrorException || !(exception instanceof BaseServerResponseException)) {
 			for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
 				if (cause instanceof NumberFormatException || cause instanceof DataFormatException) {
@@ -73,8 +84,86 @@ class RequestInputGuard {
 					return invalid(request.getOperation() + ": a parameter is missing its value");
 				}
 			}
+			// HAPI's 500 messages quote the exception they wrap: class names, SQL, file paths. The log keeps them.
+			LOG.error("{} {} failed; answered 500", request.getRequestType(), request.getRequestPath(), exception);
+			InternalErrorException failed = new InternalErrorException(SERVER_FAILURE,
+					outcome(OperationOutcome.IssueType.EXCEPTION, SERVER_FAILURE));
+			return failed;
+		}
+		if (exception instanceof BaseServerResponseException response && response.getStatusCode() >= 500) {
+			LOG.error("{} {} failed with {}; the answer says no more", request.getRequestType(), request.getRequestPath(),
+					response.getStatusCode(), exception);
+			return new UnclassifiedServerFailureException(response.getStatusCode(), SERVER_FAILURE,
+					outcome(OperationOutcome.IssueType.EXCEPTION, SERVER_FAILURE));
+		}
+		if (exception instanceof BaseServerResponseException response) {
+			return withoutHapiCodes(response);
 		}
 		return null;
+	}
+
+	private static final java.util.regex.Pattern HAPI_CODE = java.util.regex.Pattern.compile("HAPI-\\d+:\\s*");
+
+	/**
+	 * HAPI prefixes its messages with its own message codes (HAPI-1234): they name the implementation and mean nothing
+	 * to a client. The same answer without them, with the same status, outcome and headers.
+	 */
+	private static BaseServerResponseException withoutHapiCodes(BaseServerResponseException exception) {
+		String message = exception.getMessage();
+		boolean inMessage = message != null && HAPI_CODE.matcher(message).find();
+		boolean inOutcome = false;
+		if (exception.getOperationOutcome() instanceof OperationOutcome outcome) {
+			for (OperationOutcome.OperationOutcomeIssueComponent issue : outcome.getIssue()) {
+				if (issue.hasDiagnostics() && HAPI_CODE.matcher(issue.getDiagnostics()).find()) {
+					issue.setDiagnostics(HAPI_CODE.matcher(issue.getDiagnostics()).replaceAll(""));
+					inOutcome = true;
+				}
+			}
+		}
+		if (!inMessage) {
+			return inOutcome ? exception : null;
+		}
+		UnclassifiedServerFailureException clean = new UnclassifiedServerFailureException(exception.getStatusCode(),
+				HAPI_CODE.matcher(message).replaceAll(""), exception.getOperationOutcome());
+		exception.getResponseHeaders().forEach((name, values) -> values.forEach(value -> clean.addResponseHeader(name, value)));
+		return clean;
+	}
+
+	static final String SERVER_FAILURE = "the server could not handle the request; the server log has the details";
+
+	/**
+	 * A write that waited too long for a lock (H2's LOCK_TIMEOUT, PostgreSQL's lock_timeout or a deadlock) has not
+	 * happened and may be retried: 503 with Retry-After, not a 500 quoting the SQL.
+	 */
+	static boolean isLockTimeout(Throwable exception) {
+		for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
+			if (cause instanceof jakarta.persistence.PessimisticLockException
+					|| cause instanceof jakarta.persistence.LockTimeoutException
+					|| cause instanceof jakarta.persistence.QueryTimeoutException
+					|| cause instanceof org.springframework.dao.PessimisticLockingFailureException
+					|| cause instanceof org.springframework.dao.QueryTimeoutException
+					|| cause instanceof org.hibernate.PessimisticLockException
+					|| cause instanceof org.hibernate.QueryTimeoutException
+					|| cause instanceof java.sql.SQLTimeoutException
+					|| cause instanceof java.sql.SQLTransactionRollbackException) {
+				return true;
+			}
+			if (cause instanceof java.sql.SQLException sql
+					&& (sql.getErrorCode() == 50200 /* H2 LOCK_TIMEOUT_1 */ || "55P03".equals(sql.getSQLState())
+							|| "40P01".equals(sql.getSQLState()) || "40001".equals(sql.getSQLState()))) {
+				return true;
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return false;
+	}
+
+	private static org.hl7.fhir.r4.model.OperationOutcome outcome(OperationOutcome.IssueType code, String message) {
+		OperationOutcome outcome = new OperationOutcome();
+		outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(code).setDiagnostics(message);
+		return outcome;
 	}
 
 	/** 400 with issue code {@code invalid}, as the terminology operations answer bad parameters. */

@@ -1,6 +1,10 @@
 package org.adhdkb.security;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import org.hl7.fhir.r4.model.Bundle;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
@@ -41,6 +45,16 @@ class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 			"$expand", "$validate-code", "$batch-validate-code", "$lookup", "$subsumes", "$translate", "$versions",
 			"$apply", "$package", "$data-requirements",
 			"$validate", "$meta", "$diff", "$everything", "$get-resource-counts");
+
+	/**
+	 * Operations that count or describe every stored type, the audit trail included: not for anonymous readers, who
+	 * may not read AuditEvent (the count of AuditEvents tells how many writes there were).
+	 */
+	static final List<String> OPERATIONS_OVER_ALL_TYPES = List.of("$get-resource-counts");
+
+	/** A search parameter that reaches into another type: {@code _has:Type:...} or a chain {@code ref:Type.param}. */
+	private static final java.util.regex.Pattern TYPE_IN_PARAMETER =
+			java.util.regex.Pattern.compile("(?:_has:([A-Za-z]+):)|(?::([A-Z][A-Za-z]+)\\.)");
 
 	/**
 	 * Open reads cover everything but the audit trail (who wrote what, from where). A tester rather than a deny rule:
@@ -87,7 +101,13 @@ class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 		}
 		if (readsOpen) {
 			rules.add(b -> b.allow("open reads").read().allResources().withAnyId().withTester(NOT_AUDIT));
-			addOperationRules(rules, null);
+			for (String operation : READ_OPERATIONS) {
+				if (!OPERATIONS_OVER_ALL_TYPES.contains(operation)) {
+					// the tester keeps AuditEvent/{id}/$meta and the like out
+					rules.add(b -> b.allow().operation().named(operation).atAnyLevel().andRequireExplicitResponseAuthorization()
+							.withTester(NOT_AUDIT));
+				}
+			}
 		}
 		return rules.add(b -> b.denyAll("not allowed")).list;
 	}
@@ -160,6 +180,44 @@ class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 								.andRequireExplicitResponseAuthorization());
 			}
 		}
+	}
+
+	/**
+	 * What the rules above cannot see. HAPI's rules judge a search by the type searched and the resources returned,
+	 * but {@code Patient?_has:AuditEvent:entity:address=127.&_summary=count} returns no AuditEvent and still answers a
+	 * yes/no question about the audit trail: a search that reaches into a type (reverse chain or chain) needs read
+	 * access to that type too. And PATCH needs the authoring scope ({@code *.cud}), as the README says: HAPI's write
+	 * rule would also let a {@code .u} scope patch.
+	 */
+	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+	public void searchesAndPatches(RequestDetails request, RestOperationTypeEnum operation) {
+		if (localWrites) {
+			return;
+		}
+		AccessToken token = AccessToken.of(request);
+		for (String name : request.getParameters().keySet()) {
+			java.util.regex.Matcher m = TYPE_IN_PARAMETER.matcher(name);
+			while (m.find()) {
+				String type = m.group(1) != null ? m.group(1) : m.group(2);
+				if (!mayRead(token, type)) {
+					handleDeny(request, null);
+				}
+			}
+		}
+		boolean patch = operation == RestOperationTypeEnum.PATCH;
+		if (operation == RestOperationTypeEnum.TRANSACTION && request.getResource() instanceof Bundle bundle) {
+			patch = bundle.getEntry().stream().anyMatch(e -> e.getRequest().getMethod() == Bundle.HTTPVerb.PATCH);
+		}
+		if (patch && (token == null || !token.scopes().isAuthor())) {
+			handleDeny(request, null);
+		}
+	}
+
+	private boolean mayRead(AccessToken token, String type) {
+		if (token != null && (token.scopes().allows(type, Permission.READ) || token.scopes().allows(type, Permission.SEARCH))) {
+			return true;
+		}
+		return readsOpen && !"AuditEvent".equals(type);
 	}
 
 	private static <T> T of(IAuthRuleBuilderAppliesTo<T> rule, Class<? extends IBaseResource> type) {

@@ -55,10 +55,20 @@ public class SecurityConfig {
 		return register(new CorsFilter(source), Ordered.HIGHEST_PRECEDENCE + 10, concat(FHIR, CDS));
 	}
 
+	/** On every path, so the error page, the actuator and the HTML views carry the headers too. */
 	@Bean
-	FilterRegistrationBean<RequestSizeLimitFilter> requestSizeLimitFilter(SecurityProperties properties) {
-		return register(new RequestSizeLimitFilter(properties.getMaxRequestSize().toBytes()),
-				Ordered.HIGHEST_PRECEDENCE + 20, concat(FHIR, CDS));
+	FilterRegistrationBean<SecurityHeadersFilter> securityHeadersFilter() {
+		return register(new SecurityHeadersFilter(), Ordered.HIGHEST_PRECEDENCE + 5, List.of("/*"));
+	}
+
+	/** After the token filters: an invalid token is refused before its body is received. */
+	@Bean
+	FilterRegistrationBean<RequestBodyFilter> requestBodyFilter(SecurityProperties properties) {
+		return register(new RequestBodyFilter(new RequestBodyFilter.Limits(
+						properties.getMaxRequestSize().toBytes(), properties.getMaxApplyRequestSize().toBytes(),
+						properties.getLargeRequestSize().toBytes(), properties.getMaxConcurrentLargeRequests(),
+						properties.getBodyReadTimeout(), properties.getMaxConcurrentBodyReads())),
+				Ordered.HIGHEST_PRECEDENCE + 50, concat(FHIR, CDS));
 	}
 
 	@Bean
@@ -89,6 +99,8 @@ public class SecurityConfig {
 			server.registerInterceptor(new ScopeAuthorizationInterceptor(fhirContext, properties));
 			server.registerInterceptor(new WriteAuditTrail(daos));
 			server.registerInterceptor(new RequestInputGuard());
+			server.registerInterceptor(new NarrativeSanitizer(fhirContext));
+			server.registerInterceptor(new BundleEntryLimit(properties.getMaxBundleEntries(), properties.getMaxBundleReadEntries()));
 		};
 	}
 

@@ -34,6 +34,30 @@ public class SecurityProperties {
 	/** Largest request body accepted on /fhir and /cds-services; larger ones get 413. */
 	private DataSize maxRequestSize = DataSize.ofMegabytes(10);
 
+	/** Largest body of a {@code $apply} call (its {@code data} Bundle is parsed and held whole while it is applied). */
+	private DataSize maxApplyRequestSize = DataSize.ofMegabytes(1);
+
+	/** Most entries in one batch or transaction Bundle. */
+	private int maxBundleEntries = 1000;
+
+	/** Most GET entries in one batch or transaction: each answer (up to a page of resources) is held until all are done. */
+	private int maxBundleReadEntries = 20;
+
+	/** A body at least this large (after decompression) counts as large: only a few are handled at once. */
+	private DataSize largeRequestSize = DataSize.ofMegabytes(1);
+
+	/** Most large bodies handled at once; more wait briefly, then get 503 with Retry-After. */
+	private int maxConcurrentLargeRequests = 2;
+
+	/** A body must arrive whole within this time (408 otherwise): a slow sender cannot hold a request thread for long. */
+	private java.time.Duration bodyReadTimeout = java.time.Duration.ofSeconds(20);
+
+	/** Most request bodies being received at once; more get 503 at once, so that slow senders cannot take every thread. */
+	private int maxConcurrentBodyReads = 64;
+
+	/** Longest lifetime ({@code exp - iat}) of a bearer token on /fhir. */
+	private java.time.Duration maxTokenLifetime = java.time.Duration.ofHours(24);
+
 	private final Cors cors = new Cors();
 	private final Cds cds = new Cds();
 
@@ -83,6 +107,70 @@ public class SecurityProperties {
 
 	public void setMaxRequestSize(DataSize maxRequestSize) {
 		this.maxRequestSize = maxRequestSize;
+	}
+
+	public DataSize getMaxApplyRequestSize() {
+		return maxApplyRequestSize;
+	}
+
+	public void setMaxApplyRequestSize(DataSize maxApplyRequestSize) {
+		this.maxApplyRequestSize = maxApplyRequestSize;
+	}
+
+	public int getMaxBundleEntries() {
+		return maxBundleEntries;
+	}
+
+	public void setMaxBundleEntries(int maxBundleEntries) {
+		this.maxBundleEntries = maxBundleEntries;
+	}
+
+	public int getMaxBundleReadEntries() {
+		return maxBundleReadEntries;
+	}
+
+	public void setMaxBundleReadEntries(int maxBundleReadEntries) {
+		this.maxBundleReadEntries = maxBundleReadEntries;
+	}
+
+	public DataSize getLargeRequestSize() {
+		return largeRequestSize;
+	}
+
+	public void setLargeRequestSize(DataSize largeRequestSize) {
+		this.largeRequestSize = largeRequestSize;
+	}
+
+	public int getMaxConcurrentLargeRequests() {
+		return maxConcurrentLargeRequests;
+	}
+
+	public void setMaxConcurrentLargeRequests(int maxConcurrentLargeRequests) {
+		this.maxConcurrentLargeRequests = maxConcurrentLargeRequests;
+	}
+
+	public java.time.Duration getBodyReadTimeout() {
+		return bodyReadTimeout;
+	}
+
+	public void setBodyReadTimeout(java.time.Duration bodyReadTimeout) {
+		this.bodyReadTimeout = bodyReadTimeout;
+	}
+
+	public int getMaxConcurrentBodyReads() {
+		return maxConcurrentBodyReads;
+	}
+
+	public void setMaxConcurrentBodyReads(int maxConcurrentBodyReads) {
+		this.maxConcurrentBodyReads = maxConcurrentBodyReads;
+	}
+
+	public java.time.Duration getMaxTokenLifetime() {
+		return maxTokenLifetime;
+	}
+
+	public void setMaxTokenLifetime(java.time.Duration maxTokenLifetime) {
+		this.maxTokenLifetime = maxTokenLifetime;
 	}
 
 	public Cors getCors() {

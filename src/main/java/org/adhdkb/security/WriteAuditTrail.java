@@ -76,11 +76,48 @@ class WriteAuditTrail {
 
 		/**
 		 * BALP qualifies the id with the request's server base; stored with a system request, HAPI would take that for
-		 * an external URL and leave it unindexed, so the record could not be found with {@code entity=}.
+		 * an external URL and leave it unindexed, so the record could not be found with {@code entity=}. So ids of this
+		 * server lose the base. An id of another server (a patient at {@code http://other-hospital.example/fhir}) keeps
+		 * it: made relative, it named a local patient of the same id, or none (and the write was refused).
 		 */
 		@Override
 		public String massageResourceIdForStorage(RequestDetails request, IBaseResource resource, IIdType id) {
-			return id.toUnqualified().getValue();
+			String ownBase = request.getFhirServerBase();
+			if (id.hasBaseUrl()) {
+				return isOwn(id.getBaseUrl(), ownBase) ? id.toUnqualified().getValue() : id.getValue();
+			}
+			// BALP finds the patients a resource is about with HAPI's terser, which hands back their ids without the
+			// base: the resource's own references say whether that patient is this server's or another's
+			String external = externalReferenceTo(request, resource, id, ownBase);
+			return external != null ? external : id.getValue();
+		}
+
+		/** The absolute reference of {@code resource} to {@code id} on another server, if it has one and no local one. */
+		private static String externalReferenceTo(RequestDetails request, IBaseResource resource, IIdType id, String ownBase) {
+			if (resource == null || id.getResourceType() == null || id.getIdPart() == null || request.getFhirContext() == null) {
+				return null;
+			}
+			String relative = id.toUnqualifiedVersionless().getValue();
+			String external = null;
+			for (ca.uhn.fhir.util.ResourceReferenceInfo info : request.getFhirContext().newTerser().getAllResourceReferences(resource)) {
+				IIdType target = info.getResourceReference().getReferenceElement();
+				if (target == null || target.getValue() == null || !relative.equals(target.toUnqualifiedVersionless().getValue())) {
+					continue;
+				}
+				if (!target.hasBaseUrl() || isOwn(target.getBaseUrl(), ownBase)) {
+					return null; // the resource also names a local one of the same id: that is the one
+				}
+				external = target.toVersionless().getValue();
+			}
+			return external;
+		}
+
+		private static boolean isOwn(String base, String ownBase) {
+			return ownBase != null && stripSlash(base).equals(stripSlash(ownBase));
+		}
+
+		private static String stripSlash(String url) {
+			return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
 		}
 	}
 }

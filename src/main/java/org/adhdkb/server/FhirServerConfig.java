@@ -82,6 +82,10 @@ public class FhirServerConfig {
 		// storage is optimized (it is not: every index row keeps its parameter name). Filling it costs one background
 		// transaction per parameter first seen: about 1.5 s of CPU competing with the first start's content load.
 		settings.setWriteToSearchParamIdentityTable(false);
+		// HAPI runs the GET entries of a batch on its bundle-batch pool (default 20 threads, up to 100), each holding
+		// its answer: a few threads bound how much one batch holds at a time (HAPI needs core = max with a queue).
+		settings.setBundleBatchPoolSize(2);
+		settings.setBundleBatchMaxPoolSize(2);
 		return settings;
 	}
 

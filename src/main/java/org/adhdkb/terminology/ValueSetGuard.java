@@ -3,6 +3,7 @@ package org.adhdkb.terminology;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import org.hl7.fhir.r4.model.CanonicalType;
+import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -67,6 +68,7 @@ final class ValueSetGuard {
 				}
 				if (filter.getOp() == FilterOperator.REGEX) {
 					checkRegex(filter.getValue());
+					checkRegexCost(filter.getValue(), set.getSystem(), validationSupport);
 				}
 			}
 			for (CanonicalType included : set.getValueSet()) {
@@ -108,6 +110,95 @@ final class ValueSetGuard {
 						new Coding("http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "vs-invalid", null)).setText(message))
 				.setDiagnostics(message);
 		return new InvalidRequestException(message, outcome);
+	}
+
+	/**
+	 * The regex is run here first, against every value of the code system it filters (codes, displays, designations,
+	 * string properties: a superset of what the expansion matches), with java.util.regex's steps counted through the
+	 * input it reads. Past the budget it is refused as too-costly. So the expansion that follows runs the same
+	 * engine on the same values and is known to be cheap: a pattern such as {@code (.*a){10}$}, which has no nested
+	 * quantifier but backtracks polynomially to a high degree, burned 30 CPU-seconds on a 40-character code before
+	 * (and went on after the client had gone). Written here because java.util.regex has no step or time limit and
+	 * HAPI and the HL7 engine both evaluate the filter with it.
+	 */
+	static void checkRegexCost(String regex, String system, IValidationSupport validationSupport) {
+		if (system == null || !(validationSupport.fetchCodeSystem(system) instanceof CodeSystem codeSystem)) {
+			return; // no concepts known: nothing the regex can be run against
+		}
+		Pattern pattern = Pattern.compile(regex);
+		StepBudget budget = new StepBudget(REGEX_STEP_BUDGET);
+		try {
+			for (String value : values(codeSystem.getConcept(), new ArrayList<>())) {
+				CharSequence counted = budget.count(value);
+				pattern.matcher(counted).matches();
+				pattern.matcher(counted).find();
+			}
+		} catch (StepBudget.Exceeded e) {
+			throw new TooCostlyException("The regex filter '" + regex + "' takes too many steps to evaluate against the codes "
+					+ "of " + system + "; this server does not run it");
+		}
+	}
+
+	/** Characters read by the regex engine across all values of one filter: a few milliseconds of work. */
+	static final long REGEX_STEP_BUDGET = 5_000_000;
+
+	private static List<String> values(List<CodeSystem.ConceptDefinitionComponent> concepts, List<String> into) {
+		for (CodeSystem.ConceptDefinitionComponent concept : concepts) {
+			into.add(concept.getCode() == null ? "" : concept.getCode());
+			if (concept.hasDisplay()) {
+				into.add(concept.getDisplay());
+			}
+			concept.getDesignation().forEach(d -> into.add(d.getValue() == null ? "" : d.getValue()));
+			concept.getProperty().forEach(p -> {
+				if (p.getValue() instanceof org.hl7.fhir.r4.model.PrimitiveType<?> primitive && primitive.getValueAsString() != null) {
+					into.add(primitive.getValueAsString());
+				}
+			});
+			values(concept.getConcept(), into);
+		}
+		return into;
+	}
+
+	/** Counts the characters the regex engine reads through the sequences it hands out; throws past the budget. */
+	private static final class StepBudget {
+		static final class Exceeded extends RuntimeException {
+			Exceeded() {
+				super(null, null, false, false);
+			}
+		}
+
+		private long left;
+
+		StepBudget(long steps) {
+			this.left = steps;
+		}
+
+		CharSequence count(String value) {
+			return new CharSequence() {
+				@Override
+				public int length() {
+					return value.length();
+				}
+
+				@Override
+				public char charAt(int index) {
+					if (--left < 0) {
+						throw new Exceeded();
+					}
+					return value.charAt(index);
+				}
+
+				@Override
+				public CharSequence subSequence(int start, int end) {
+					return count(value.substring(start, end));
+				}
+
+				@Override
+				public String toString() {
+					return value;
+				}
+			};
+		}
 	}
 
 	static void checkRegex(String regex) {

@@ -128,6 +128,29 @@ class CdsClientAuthenticationTest {
 		assertThat(TestIssuer.get().requestsServed()).as("second token verified from the cached key set").isEqualTo(served);
 	}
 
+	/**
+	 * Issue 16, F11: with no public base URL configured, the audience was taken from the Host header, which the caller
+	 * chooses; a token made for another host (here evil.example) was accepted. Now a Host that is not a configured
+	 * name (only loopback, without a public base URL) is refused.
+	 */
+	@Test
+	void theAudienceDoesNotFollowTheHostHeader() throws Exception {
+		String token = es384(c -> c.audience("http://evil.example/cds-services/adhd-order-sign"));
+		String body = "{\"hook\":\"order-sign\",\"hookInstance\":\"" + UUID.randomUUID()
+				+ "\",\"context\":{\"userId\":\"Practitioner/1\",\"patientId\":\"1\"},"
+				+ "\"prefetch\":{\"patient\":null,\"observations\":null,\"medications\":null}}";
+		byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+		try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+			socket.setSoTimeout(30_000);
+			socket.getOutputStream().write(("POST /cds-services/adhd-order-sign HTTP/1.1\r\nHost: evil.example\r\n"
+					+ "Content-Type: application/json\r\nAuthorization: Bearer " + token + "\r\nContent-Length: " + bytes.length
+					+ "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+			socket.getOutputStream().write(bytes);
+			String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+			assertThat(answer).startsWith("HTTP/1.1 401").contains("{\"error\":").contains("public-base-url");
+		}
+	}
+
 	@Test
 	void noTokenIsRefused() throws Exception {
 		assertRefused(null, "bearer");

@@ -26,7 +26,9 @@ import java.net.http.HttpResponse;
 @SpringBootTest(
 		classes = AdhdkbApplication.class,
 		webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = {"adhdkb.data-dir=./target/test-data/shared-${random.uuid}"})
+		properties = {"adhdkb.data-dir=./target/test-data/shared-${random.uuid}",
+				// the CDS tests post feedback without a client JWT; anonymous feedback is off by default (issue 16, F7)
+				"adhdkb.cds.anonymous-feedback=true"})
 public abstract class ServerTestBase {
 
 	protected static final FhirContext FHIR = FhirContext.forR4Cached();
