@@ -40,6 +40,7 @@ async function render() {
   });
   main.setAttribute('aria-busy', 'true');
   main.dataset.ready = 'false';
+  delete main.dataset.route;
   replace(main, h('p', { class: 'loading' }, 'Loading…'));
   try {
     if (!match) {
@@ -68,6 +69,7 @@ async function render() {
     target.scrollIntoView({ block: 'center' });
   }
   main.setAttribute('aria-busy', 'false');
+  main.dataset.route = path;
   main.dataset.ready = 'true';
   if (!params.has('keepfocus')) {
     const heading = main.querySelector('h1');
