@@ -69,14 +69,16 @@ export function uid(prefix) {
   return `${prefix}-${idCounter}`;
 }
 
-/** Renders a small, safe subset of markdown (paragraphs, lists, **bold**, *em*, `code`, [links](http...)). */
+/** Renders a small, safe subset of markdown (paragraphs, quotes, lists, **bold**, *em*, `code`, [links](http...)). */
 export function markdown(text) {
   const container = h('div', { class: 'markdown' });
   const blocks = String(text || '').replace(/\r/g, '').split(/\n{2,}/);
   for (const block of blocks) {
     const lines = block.split('\n').filter((l) => l.trim());
     if (!lines.length) continue;
-    if (lines.every((l) => /^\s*([-*+]|\d+\.)\s+/.test(l))) {
+    if (lines.every((l) => /^\s*>/.test(l))) {
+      container.append(h('blockquote', null, inline(lines.map((l) => l.replace(/^\s*>\s?/, '')).join(' '))));
+    } else if (lines.every((l) => /^\s*([-*+]|\d+\.)\s+/.test(l))) {
       const ordered = /^\s*\d+\./.test(lines[0]);
       container.append(h(ordered ? 'ol' : 'ul', null,
         lines.map((l) => h('li', null, inline(l.replace(/^\s*([-*+]|\d+\.)\s+/, ''))))));

@@ -34,6 +34,7 @@ async function render() {
   const { path, params } = currentRoute();
   const match = routes.map(([pattern, page, section]) => [pattern.exec(path), page, section]).find(([m]) => m);
   const ticket = ++renderCount;
+  const started = performance.now();
   document.querySelectorAll('nav a[data-section]').forEach((a) => {
     if (match && a.dataset.section === match[2]) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -69,6 +70,9 @@ async function render() {
     target.scrollIntoView({ block: 'center' });
   }
   main.setAttribute('aria-busy', 'false');
+  // How long this page took (bench/ui reads these): from the start of rendering, and since the document's navigation.
+  main.dataset.renderMs = (performance.now() - started).toFixed(1);
+  main.dataset.readyAtMs = performance.now().toFixed(1);
   main.dataset.route = path;
   main.dataset.ready = 'true';
   if (!params.has('keepfocus')) {

@@ -370,6 +370,7 @@ export async function tryItPage(params) {
 
   function drawRows(kind) {
     replace(rows[kind], state[kind].map((item, i) => rowFields(kind, item, i)));
+    rows[kind].closest('table').hidden = !state[kind].length;
   }
 
   function drawDraft() {

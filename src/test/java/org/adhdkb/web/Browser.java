@@ -116,7 +116,7 @@ final class Browser implements AutoCloseable {
 	/** Saves a screenshot of the whole page (the window is grown to the page's height first) to target/screenshots. */
 	Path screenshot(String name) {
 		Object height = ((JavascriptExecutor) driver).executeScript(
-				"return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight);");
+				"window.scrollTo(0, 0); return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight);");
 		org.openqa.selenium.Dimension before = driver.manage().window().getSize();
 		int pageHeight = Math.min(((Number) height).intValue() + 40, 12000);
 		driver.manage().window().setSize(new org.openqa.selenium.Dimension(before.getWidth(), Math.max(pageHeight, 600)));
@@ -130,6 +130,23 @@ final class Browser implements AutoCloseable {
 		} finally {
 			driver.manage().window().setSize(before);
 		}
+	}
+
+	/** Problems the WCAG checks of src/test/resources/web/a11y-audit.js find on the current page (empty: none). */
+	@SuppressWarnings("unchecked")
+	List<String> auditAccessibility() {
+		try (java.io.InputStream script = Browser.class.getResourceAsStream("/web/a11y-audit.js")) {
+			String source = new String(script.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+			return (List<String>) ((JavascriptExecutor) driver).executeScript(source);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	/** Whether the page is wider than the window (a phone would have to scroll sideways). */
+	boolean overflowsHorizontally() {
+		return (Boolean) ((JavascriptExecutor) driver).executeScript(
+				"return document.documentElement.scrollWidth > document.documentElement.clientWidth + 1;");
 	}
 
 	@Override

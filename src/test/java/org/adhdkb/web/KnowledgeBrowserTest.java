@@ -289,4 +289,39 @@ class KnowledgeBrowserTest extends ServerTestBase {
 		browser.screenshot("guidance-plan");
 		browser.assertNoErrors("plan");
 	}
+
+	@Test
+	void everyMainPageNamesItsControlsHasReadableContrastFitsAPhoneAndWorksFromTheKeyboard() {
+		List<String> routes = List.of("/", "/medicines", "/medicine/atomoxetine", "/medicine/guanfacine-er", "/guidance",
+				"/plan/atomoxetine-titration", "/terminology", "/valueset/adhd-medications", "/lookup", "/translate", "/try");
+		for (String route : routes) {
+			browser.open(baseUrl() + "/#" + route, route);
+			assertThat(browser.auditAccessibility()).as("WCAG checks on %s", route).isEmpty();
+		}
+
+		org.openqa.selenium.Dimension desktop = browser.driver().manage().window().getSize();
+		browser.driver().manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+		try {
+			for (String route : List.of("/", "/medicine/atomoxetine", "/plan/atomoxetine-titration", "/try")) {
+				browser.open(baseUrl() + "/#" + route + "?phone", route);
+				assertThat(browser.overflowsHorizontally()).as("%s is wider than a phone", route).isFalse();
+			}
+			browser.open(baseUrl() + "/#/medicine/atomoxetine", "/medicine/atomoxetine");
+			browser.screenshot("phone-medicine");
+		} finally {
+			browser.driver().manage().window().setSize(desktop);
+		}
+
+		// From the keyboard: the first Tab reaches the skip link, Enter moves focus to the page, and Tab then reaches
+		// the page's own controls.
+		browser.open(baseUrl() + "/#/medicines", "/medicines");
+		browser.driver().findElement(By.tagName("body")).sendKeys(org.openqa.selenium.Keys.TAB);
+		WebElement focused = browser.driver().switchTo().activeElement();
+		assertThat(focused.getDomAttribute("id")).isEqualTo("skip-link");
+		focused.sendKeys(org.openqa.selenium.Keys.ENTER);
+		assertThat(browser.driver().switchTo().activeElement().getDomAttribute("id")).isEqualTo("main");
+		browser.driver().switchTo().activeElement().sendKeys(org.openqa.selenium.Keys.TAB);
+		assertThat(browser.driver().switchTo().activeElement().getDomAttribute("id")).isEqualTo("medicine-q");
+		browser.assertNoErrors("keyboard");
+	}
 }
