@@ -62,6 +62,16 @@ class KnowledgeBrowserTest extends ServerTestBase {
 		// No inline script and no inline handler: the page works under that policy only if everything is in files.
 		assertThat(page.body()).doesNotContainPattern("<script(?![^>]*\\bsrc=)").doesNotContainPattern("\\son[a-z]+=");
 		assertThat(get("/ui/main.js").headers().firstValue("Content-Security-Policy")).isPresent();
+		// Every module is preloaded by index.html, so the browser fetches them at once, not level by level.
+		try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(java.nio.file.Path.of("src/main/resources/static/ui"))) {
+			files.filter(f -> f.toString().endsWith(".js") && !f.endsWith("main.js")).forEach(f -> {
+				String href = "ui/" + java.nio.file.Path.of("src/main/resources/static/ui").relativize(f).toString().replace('\\', '/');
+				assertThat(page.body()).as("index.html preloads %s", href).contains("<link rel=\"modulepreload\" href=\"" + href + "\">");
+				assertThat(get("/" + href).statusCode()).isEqualTo(200);
+			});
+		} catch (java.io.IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
 
 		HttpResponse<String> metadata = get("/fhir/metadata", "Accept", "application/fhir+json");
 		assertThat(metadata.statusCode()).isEqualTo(200);
