@@ -3,20 +3,25 @@
 // it bends where a mg/kg limit meets a mg cap). Each drawn line carries its points in data-points (weight:dose), so
 // a test can read exactly what is drawn.
 import { h, s, uid } from './dom.js';
-import { num } from './format.js';
-import { weightInterval, dailyAt, maximumAt, roleRangeAt, massUnit } from './dosing.js';
+import { num, unit } from './format.js';
+import { weightInterval, dailyAt, maximumAt, massUnit } from './dosing.js';
 
 const W = 640;
 const H = 300;
 const M = { left: 56, right: 16, top: 16, bottom: 44 };
 
-/** Weights where a line may bend: the interval ends and where a per-kg limit crosses a fixed one. */
+/**
+ * Weights where a line may bend: the interval ends, and where a per-kg amount crosses a fixed limit (the maximum is
+ * the lowest of its limits, and no other line is drawn above the maximum).
+ */
 function breakpoints(band, lo, hi) {
   const xs = new Set([lo, hi]);
-  const limits = ((band.roles['maximum-dose'] || {}).statements || []).map((st) => st.amount).filter(Boolean);
-  for (const a of limits) for (const b of limits) {
-    if (a.perKg && !b.perKg && a.value > 0) {
-      const x = b.value / a.value;
+  const amounts = Object.values(band.roles).flatMap((r) => r.statements.map((st) => st.amount)).filter(Boolean);
+  const limits = amounts.filter((a) => a.limit);
+  for (const a of amounts) for (const b of limits) {
+    if (!a.perKg || b.perKg) continue;
+    for (const perKg of [a.value, a.high].filter((v) => v > 0)) {
+      const x = b.value / perKg;
       if (x > lo && x < hi) xs.add(x);
     }
   }
@@ -48,20 +53,32 @@ export function bandSeries(band, axis) {
   if (hi <= lo) return { lo, hi, series: [] };
   const xs = breakpoints(band, lo, hi);
   const series = [];
-  const start = xs.map((x) => [x, roleRangeAt(band, 'starting-dose', x)]);
-  if (start.every(([, r]) => r)) {
-    series.push({ role: 'starting-dose', label: 'Starting dose', points: start.map(([x, r]) => [x, r.low]) });
-    if (start.some(([, r]) => r.high !== r.low)) series.push({ role: 'starting-dose-high', label: 'Starting dose (higher option)', points: start.map(([x, r]) => [x, r.high]) });
-  }
-  const target = xs.map((x) => [x, roleRangeAt(band, 'target-dose', x)]);
-  if (target.every(([, r]) => r)) {
-    series.push({ role: 'target-dose', label: 'Target dose', points: target.map(([x, r]) => [x, r.low]) });
-    if (target.some(([, r]) => r.high !== r.low)) series.push({ role: 'target-dose-high', label: 'Target dose (upper)', points: target.map(([x, r]) => [x, r.high]) });
+  // One line per statement (a role may state alternatives, or the same dose in mg/kg/day and in mg/day), the same
+  // statement once; a start or target above the maximum at some weight is drawn at the maximum there.
+  const cap = (x, v) => { const max = maximumAt(band, x); return max === null ? v : Math.min(v, max); };
+  for (const role of ['starting-dose', 'target-dose']) {
+    const seen = new Set();
+    for (const st of (band.roles[role] || {}).statements || []) {
+      const a = st.amount;
+      if (!a || a.limit) continue;
+      const key = `${a.value}|${a.high}|${a.perKg}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const label = `${band.roles[role].label || role} (${num(a.value)}${a.high !== undefined ? ' to ' + num(a.high) : ''} ${unit(a.code)})`;
+      const variant = seen.size - 1;
+      series.push({ role, label, variant, points: xs.map((x) => [x, cap(x, dailyAt(a, x))]) });
+      if (a.high !== undefined) {
+        series.push({ role: `${role}-high`, label: `${label}, upper end`, variant, points: xs.map((x) => [x, cap(x, a.perKg ? a.high * x : a.high)]) });
+      }
+    }
   }
   const max = xs.map((x) => [x, maximumAt(band, x)]);
   if (max.every(([, v]) => v !== null)) series.push({ role: 'maximum-dose', label: 'Maximum dose', points: max });
   return { lo, hi, series };
 }
+
+// A second statement of the same role is told apart by its dash pattern as well as by its legend.
+const dashOf = (sr) => (sr.variant ? ['10 4 2 4', '1 3'][(sr.variant - 1) % 2] : STYLE[sr.role].dash);
 
 const STYLE = {
   'starting-dose': { cls: 'line-start', dash: '6 4' },
@@ -93,14 +110,16 @@ export function doseChart(band, axis, caption) {
     grid.push(s('line', { x1: px(x), x2: px(x), y1: M.top, y2: H - M.bottom, class: 'gridline' }));
     grid.push(s('text', { x: px(x), y: H - M.bottom + 16, 'text-anchor': 'middle', class: 'tick' }, num(x)));
   }
-  const low = series.find((sr) => sr.role === 'starting-dose');
+  // The shaded range: from the lowest starting dose to the maximum.
+  const starts = series.filter((sr) => sr.role === 'starting-dose');
+  const low = starts.length ? { points: starts[0].points.map(([x], i) => [x, Math.min(...starts.map((sr) => sr.points[i][1]))]) } : null;
   const top = series.find((sr) => sr.role === 'maximum-dose');
   const area = low && top
     ? s('polygon', { class: 'range', points: [...low.points, ...[...top.points].reverse()].map(([x, y]) => `${px(x)},${py(y)}`).join(' ') })
     : null;
   const lines = series.map((sr) => s('polyline', {
     class: `series ${STYLE[sr.role].cls}`,
-    'stroke-dasharray': STYLE[sr.role].dash,
+    'stroke-dasharray': dashOf(sr),
     points: sr.points.map(([x, y]) => `${px(x)},${py(y)}`).join(' '),
     dataset: { role: sr.role, points: sr.points.map(([x, y]) => `${num(x)}:${num(y)}`).join(' ') },
   }));
@@ -117,7 +136,7 @@ export function doseChart(band, axis, caption) {
     s('text', { x: 14, y: (M.top + H - M.bottom) / 2, 'text-anchor': 'middle', class: 'axis-label', transform: `rotate(-90 14 ${(M.top + H - M.bottom) / 2})` }, `Daily dose (${unitMass}/day)`));
 
   const legend = h('ul', { class: 'legend' }, series.map((sr) => h('li', null,
-    s('svg', { width: 28, height: 10, 'aria-hidden': 'true' }, s('line', { x1: 0, x2: 28, y1: 5, y2: 5, class: `series ${STYLE[sr.role].cls}`, 'stroke-dasharray': STYLE[sr.role].dash })),
+    s('svg', { width: 28, height: 10, 'aria-hidden': 'true' }, s('line', { x1: 0, x2: 28, y1: 5, y2: 5, class: `series ${STYLE[sr.role].cls}`, 'stroke-dasharray': dashOf(sr) })),
     ` ${sr.label}`)));
 
   const weights = [...new Set(series.flatMap((sr) => sr.points.map(([x]) => x)))].sort((a, b) => a - b);

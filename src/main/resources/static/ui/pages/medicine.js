@@ -187,7 +187,7 @@ export async function medicinePage(id) {
     section('Daily dose range by body weight', 'dose-chart',
       charts.length ? [
         h('p', { class: 'muted' }, isWeightBased(plainBands[0] || {}) || plainBands.some(isWeightBased)
-          ? 'The shaded area runs from the starting dose to the maximum; mg/kg amounts rise with weight, and the maximum is the lowest of its limits.'
+          ? 'The shaded area runs from the starting dose to the maximum; mg/kg amounts rise with weight, and the maximum is the lowest of its limits. A start or target that would exceed the maximum is drawn at the maximum.'
           : 'The doses of this medicine do not depend on weight: the lines are flat across each band.'),
         conditionBands.length ? h('p', { class: 'muted' }, `Bands with a condition (${conditionBands.map((b) => humanize(b.id)).join(', ')}) are in the table above.`) : null,
         h('div', { class: 'charts' }, charts)] : null),
