@@ -132,6 +132,24 @@ final class Browser implements AutoCloseable {
 		}
 	}
 
+	/** Saves a screenshot of one window's height from an element down (smaller images for docs/). */
+	Path screenshotFrom(String name, By anchor, int height) {
+		org.openqa.selenium.Dimension before = driver.manage().window().getSize();
+		driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, height));
+		try {
+			((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView({block: 'start'}); window.scrollBy(0, -8);",
+					driver.findElement(anchor));
+			Files.createDirectories(SCREENSHOTS);
+			Path file = SCREENSHOTS.resolve(name + ".png");
+			Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+			return file;
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		} finally {
+			driver.manage().window().setSize(before);
+		}
+	}
+
 	/** Problems the WCAG checks of src/test/resources/web/a11y-audit.js find on the current page (empty: none). */
 	@SuppressWarnings("unchecked")
 	List<String> auditAccessibility() {

@@ -95,6 +95,7 @@ class KnowledgeBrowserTest extends ServerTestBase {
 		browser.find(By.cssSelector("#medicine-list a[href='#/medicine/atomoxetine']")).click();
 		browser.awaitRoute("/medicine/atomoxetine");
 		browser.screenshot("medicine-atomoxetine");
+		browser.screenshotFrom("docs-medicine-page", By.id("main"), 1500);
 
 		JsonNode mk = fhirJson("MedicationKnowledge/atomoxetine");
 		int bandsChecked = 0;
@@ -245,6 +246,7 @@ class KnowledgeBrowserTest extends ServerTestBase {
 		assertThat(newDose * timesADay).isGreaterThan(0).isLessThanOrEqualTo(maximum);
 		assertThat(browser.find(By.id("draft-summary")).getText()).doesNotContain("100 mg").contains(trim(newDose));
 		assertThat(critical.findElement(By.cssSelector(".card-status")).getText()).startsWith("Accepted");
+		browser.screenshotFrom("docs-try-it", By.cssSelector("#try-form fieldset:nth-of-type(5)"), 1300);
 		browser.assertNoErrors("try-it after accepting");
 
 		// The try-it state is in the URL: opening it again restores the accepted draft.
@@ -323,7 +325,8 @@ class KnowledgeBrowserTest extends ServerTestBase {
 		}
 
 		// From the keyboard: the first Tab reaches the skip link, Enter moves focus to the page, and Tab then reaches
-		// the page's own controls.
+		// the page's own controls. A new document, so that focus starts at the top.
+		browser.driver().get("about:blank");
 		browser.open(baseUrl() + "/#/medicines", "/medicines");
 		browser.driver().findElement(By.tagName("body")).sendKeys(org.openqa.selenium.Keys.TAB);
 		WebElement focused = browser.driver().switchTo().activeElement();
