@@ -260,7 +260,7 @@ function cardView(card, handlers) {
     button.addEventListener('click', () => {
       handlers.accept(card, sg);
       buttons.forEach((b) => { b.disabled = true; });
-      status.textContent = `Accepted: ${sg.label}. The draft order below has been updated.`;
+      status.textContent = `Accepted: ${sg.label}. The draft order has been updated.`;
       article.classList.add('accepted');
     });
     return h('li', null, button, (sg.actions || []).length ? h('ul', { class: 'muted small' }, sg.actions.map((a) => h('li', null, `${a.type}: ${a.description || (a.resource && a.resource.resourceType) || ''}`))) : null);
@@ -379,6 +379,7 @@ export async function tryItPage(params) {
     draftSummary.dataset.dose = state.order.dose;
     draftSummary.dataset.perDay = state.order.perDay;
     replace(addedList, state.added.map((a) => h('li', null, a)));
+    addedList.parentElement.hidden = !state.added.length;
   }
 
   function readForm() {

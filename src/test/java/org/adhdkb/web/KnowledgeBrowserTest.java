@@ -96,6 +96,7 @@ class KnowledgeBrowserTest extends ServerTestBase {
 		browser.awaitRoute("/medicine/atomoxetine");
 		browser.screenshot("medicine-atomoxetine");
 		browser.screenshotFrom("docs-medicine-page", By.id("main"), 1500);
+		browser.screenshotFrom("docs-medicine-chart", By.cssSelector("section[aria-labelledby='dose-chart']"), 1100);
 
 		JsonNode mk = fhirJson("MedicationKnowledge/atomoxetine");
 		int bandsChecked = 0;
