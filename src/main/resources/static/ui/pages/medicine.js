@@ -3,7 +3,7 @@ import { fhirGet, FHIR_BASE } from '../api.js';
 import { listOf, sourceIndex, sourceMarks, sourceList, codingView, displayOf, artifactLink } from '../knowledge.js';
 import { readBands, conditionsOf, sourcesOf, isWeightBased } from '../dosing.js';
 import { doseChart, weightAxis } from '../chart.js';
-import { quantity, duration, range, timing, concept, humanize, num, unit, ratio, tail } from '../format.js';
+import { quantity, duration, range, timing, concept, humanize, num, unit, tail } from '../format.js';
 
 const CHARACTERISTIC = 'http://adhdkb.org/fhir/CodeSystem/medication-knowledge-characteristic';
 
@@ -14,6 +14,14 @@ function narrativeText(resource) {
   const doc = new DOMParser().parseFromString(div, 'text/html');
   const first = doc.body.querySelector('p') || doc.body;
   return (first.textContent || '').replace(/\s+/g, ' ').trim();
+}
+
+/** An ingredient strength as written on a product: "10 mg per capsule", "5 mg / 5 mL". */
+function strength(r) {
+  const den = r.denominator;
+  if (!den) return quantity(r.numerator);
+  if (den.value === 1 || den.value === undefined) return `${quantity(r.numerator)} per ${String(den.unit || den.code || '').replace(/[{}]/g, '')}`;
+  return `${quantity(r.numerator)} / ${quantity(den)}`;
 }
 
 function characteristicCode(dc) {
@@ -128,7 +136,7 @@ async function productsSection(mk) {
             h('td', null, concept(p.form)),
             h('td', null, (p.ingredient || []).map((ing) => h('div', null,
               concept(ing.itemCodeableConcept) || (ing.itemReference && (ing.itemReference.display || ing.itemReference.reference)) || '',
-              ing.strength ? ` ${ratio(ing.strength).replace(/ per 1 \S+$/, '').replace(' per ', ' / ')}` : ''))));
+              ing.strength ? ` ${strength(ing.strength)}` : ''))));
         }))));
   }
   const codings = (mk.code && mk.code.coding) || [];
