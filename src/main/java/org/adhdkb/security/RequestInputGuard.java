@@ -76,6 +76,9 @@ class RequestInputGuard {
 		}
 		if (exception instanceof InternalErrorException || !(exception instanceof BaseServerResponseException)) {
 			for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
+				if (cause instanceof ca.uhn.fhir.jpa.term.ex.ExpansionTooCostlyException) {
+					return null; // a client error: terminology's own handler answers 422 too-costly
+				}
 				if (cause instanceof NumberFormatException || cause instanceof DataFormatException) {
 					return invalid("invalid value in the request: " + cause.getMessage());
 				}

@@ -46,7 +46,11 @@ class FhirRestTest extends ServerTestBase {
 		IGenericClient client = client();
 		MedicationKnowledge atomoxetine =
 				client.read().resource(MedicationKnowledge.class).withId("atomoxetine").execute();
-		assertThat(atomoxetine.getCode().getCodingFirstRep().getCode()).isEqualTo("38400");
+		// The product-line code comes first; the RxNorm ingredient code stays so that orders coded by it are found.
+		assertThat(atomoxetine.getCode().getCoding()).anySatisfy(coding -> {
+			assertThat(coding.getSystem()).isEqualTo("http://www.nlm.nih.gov/research/umls/rxnorm");
+			assertThat(coding.getCode()).isEqualTo("38400");
+		});
 
 		Bundle withSystem = client.search().forResource(MedicationKnowledge.class)
 				.where(new TokenClientParam("code").exactly()
