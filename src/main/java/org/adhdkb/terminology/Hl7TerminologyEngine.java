@@ -159,7 +159,11 @@ final class Hl7TerminologyEngine {
 		}
 	}
 
-	private static SimpleWorkerContext newContext() {
+	/**
+	 * Synchronized: the core library's context builder reads and rewrites a shared tx-cache folder on disk
+	 * (/tmp/default-tx-cache); two builds at once under load made one fail on a file the other had just replaced.
+	 */
+	private static synchronized SimpleWorkerContext newContext() {
 		try {
 			SimpleWorkerContext context = new SimpleWorkerContext.SimpleWorkerContextBuilder().fromNothing();
 			context.setAllowLoadingDuplicates(true);
