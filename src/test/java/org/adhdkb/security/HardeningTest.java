@@ -79,19 +79,42 @@ class HardeningTest extends ServerTestBase {
 
 	// --- F7 ------------------------------------------------------------------------------------------------------
 
-	/** Each feedback call emptied every instance's caches (its AuditEvents moved the change counter). */
+	/**
+	 * Each feedback call emptied every instance's caches (its AuditEvents moved the change counter). The feedback here is
+	 * on a card the server really issued, so it is stored (an AuditEvent is written) and the cached read must survive it.
+	 */
 	@Test
-	@org.junit.jupiter.api.Disabled("its set-up is wrong, not the fix: the second GET of this URL is already a cache miss "
-			+ "before any feedback (fails at the first 'hit'); needs a URL the response cache keeps. Issue 16, F7, open")
 	void feedbackDoesNotEmptyTheCaches() throws Exception {
-		String path = "/fhir/MedicationKnowledge/atomoxetine?_elements=id&probe=" + UUID.randomUUID();
-		get(path);
-		assertThat(get(path).headers().firstValue("X-Adhdkb-Cache")).contains("hit");
-		HttpResponse<String> feedback = send("POST", "/cds-services/adhd-order-sign/feedback", "{\"feedback\":[{\"card\":\""
-				+ UUID.randomUUID() + "\",\"outcome\":\"accepted\",\"outcomeTimestamp\":\"2026-11-21T10:00:00Z\"}]}",
+		String card = issuedCardUuid();
+		String path = "/fhir/ValueSet/atomoxetine-products";
+		assertThat(get(path).statusCode()).isEqualTo(200);
+		assertThat(get(path).headers().firstValue("X-Adhdkb-Cache")).as("second read").hasValue("hit");
+		HttpResponse<String> feedback = send("POST", "/cds-services/adhd-order-select/feedback", "{\"feedback\":[{\"card\":\""
+				+ card + "\",\"outcome\":\"overridden\",\"outcomeTimestamp\":\"" + Instant.now() + "\"}]}",
 				"Content-Type", "application/json");
 		assertThat(feedback.statusCode()).as(feedback.body()).isEqualTo(200);
-		assertThat(get(path).headers().firstValue("X-Adhdkb-Cache")).as("after feedback").contains("hit");
+		assertThat(get(path).headers().firstValue("X-Adhdkb-Cache")).as("after feedback").hasValue("hit");
+	}
+
+	/** A card from order-select: a child with no weight on record, ordered atomoxetine (the card asks for a weight). */
+	private String issuedCardUuid() throws Exception {
+		String patient = "f7-" + UUID.randomUUID().toString().substring(0, 8);
+		String request = """
+				{"hook":"order-select","hookInstance":"%s","context":{"userId":"Practitioner/f7","patientId":"%s",
+				 "selections":["MedicationRequest/f7-draft"],"draftOrders":{"resourceType":"Bundle","type":"collection","entry":[
+				  {"resource":{"resourceType":"MedicationRequest","id":"f7-draft","status":"draft","intent":"order",
+				   "medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"38400"}]},
+				   "subject":{"reference":"Patient/%s"},"dosageInstruction":[{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}},
+				   "doseAndRate":[{"doseQuantity":{"value":40,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"}}]}]}}]}},
+				 "prefetch":{"patient":{"resourceType":"Patient","id":"%s","birthDate":"%s"},
+				  "observations":{"resourceType":"Bundle","type":"searchset","entry":[]},
+				  "medications":{"resourceType":"Bundle","type":"searchset","entry":[]}}}"""
+				.formatted(UUID.randomUUID(), patient, patient, patient, java.time.LocalDate.now().minusYears(9));
+		HttpResponse<String> cards = send("POST", "/cds-services/adhd-order-select", request, "Content-Type", "application/json");
+		assertThat(cards.statusCode()).as(cards.body()).isEqualTo(200);
+		String uuid = JSON.readTree(cards.body()).at("/cards/0/uuid").asText();
+		assertThat(uuid).as(cards.body()).isNotBlank();
+		return uuid;
 	}
 
 	// --- F8 ------------------------------------------------------------------------------------------------------
