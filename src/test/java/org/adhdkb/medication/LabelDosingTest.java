@@ -49,7 +49,7 @@ class LabelDosingTest extends ServerTestBase {
 			// methylphenidate ER tablets 10/20 mg: replace the titrated IR dose, no own start (DailyMed ed004cf0 highlights)
 			new Label("methylphenidate-er-8h-tablet", "age-6-and-over", null, "60", false, null),
 			// Concerta / Relexxii Table 1: 18 mg; 54 mg (6-12); 72 mg and 2 mg/kg/day (13-17); 18 or 36 mg, 72 mg (adults)
-			// (MedLibrary copy of the Relexxii label; MPR summary butalbitalapap index-4944)
+			// (MedLibrary copy of the Relexxii label; fda.report copy of its highlights)
 			new Label("methylphenidate-er", "age-6-to-12", "18 mg/d", "54", false, null),
 			new Label("methylphenidate-er", "age-13-to-17", "18 mg/d", "72", false, "2"),
 			new Label("methylphenidate-er", "adults-18-to-65", "18 mg/d", "72", false, null),
