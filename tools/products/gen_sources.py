@@ -54,6 +54,8 @@ OTHER={ # source keys for standard FHIR/HL7 code systems
  'http://unitsofmeasure.org':'UCUM','urn:iso:std:iso:3166':'ISO3166',
  'http://terminology.hl7.org/CodeSystem/action-type':'FHIR-R4','http://terminology.hl7.org/CodeSystem/goal-priority':'FHIR-R4',
  'http://terminology.hl7.org/CodeSystem/library-type':'FHIR-R4','http://terminology.hl7.org/CodeSystem/plan-definition-type':'FHIR-R4'}
+# codes read by hand in a source outside codes.md (SOURCES.md names the source): eGFR results for the renal conditions
+HAND={('http://loinc.org',c):k for c,k in [('98979-8','CH-LAB'),('98980-6','CH-LAB'),('33914-3','CPG-EGFR'),('77147-7','CPG-EGFR'),('76633-7','CPG-EGFR')]}
 rows=[]; missing=[]
 for (s,c),files in sorted(USED.items()):
     src=[]
@@ -62,6 +64,7 @@ for (s,c),files in sorted(USED.items()):
     if s==RX and c in COMED and c not in P: src+=[f'{k} {d}' for k,d in COMED[c][1]]
     if s==RX and c in S6OTHER and c not in P and not src: src.append(f'S6 {S6OTHER[c][2]} ({S6OTHER[c][1]})')
     if s in OTHER: src.append(OTHER[s])
+    if (s,c) in HAND: src.append(HAND[(s,c)])
     disp=DISP.get((s,c),'')
     if s==RX and c in P: disp=P[c]['name']
     if not src: missing.append((s,c,disp,sorted(files)[:3])); continue

@@ -19,6 +19,8 @@ KEYS=[
 ('S16','Guanfacine ER label copies (see codes.md S16)','Guanfacine ER dosing'),
 ('S17','https://www.fda.gov/drugs/drug-interactions-labeling/healthcare-professionals-fdas-examples-drugs-interact-cyp-enzymes-and-transporter-systems (and the copies codes.md S17 names)','CYP2D6 inhibitor classification'),
 ('S18','https://essentiahealth.testcatalog.org/show/LAB2D6CV-1','ARUP CYP2D6 lab LOINC mapping'),
+('CH-LAB','hl7ch/ch-lab-report @ 1fc02200ffd9074583843fcfc27b3f80feaa922b : input/fsh/profiles/ChLabObservation_eGFR_CKD_EPI_2021.fsh','HL7 Switzerland lab report IG: LOINC eGFR codes of the CKD-EPI 2021 equations (creatinine; creatinine and cystatin C) with their LOINC long names'),
+('CPG-EGFR','https://hl7.org/fhir/uv/cpg/STU1/ValueSet-ckd-valueset-egfr.html','HL7 FHIR Clinical Guidelines STU1 example value set "eGFR Lab Results" (LOINC eGFR codes, MDRD)'),
 ('HL7-ODF','https://terminology.hl7.org/CodeSystem-v3-orderableDrugForm.html; the same codes and displays are in HAPI FHIR\'s enum org.hl7.fhir.r4.model.codesystems.V3OrderableDrugForm (ca.uhn.hapi.fhir:org.hl7.fhir.r4:6.7.9)','HL7 v3 orderable drug form codes for Medication.form'),
 ('UCUM','https://ucum.org/ucum (The Unified Code for Units of Measure); curly-brace annotations such as {tablet} are UCUM annotations that mean 1','Units of quantities and strengths'),
 ('ISO3166','urn:iso:std:iso:3166 as FHIR R4 names it: https://hl7.org/fhir/R4/terminologies-systems.html','Country codes (jurisdiction US)'),
