@@ -1,5 +1,8 @@
 package org.adhdkb.content;
 
+import org.adhdkb.cql.CompiledLibraries;
+import org.adhdkb.cql.CqlTranslation;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -35,6 +38,16 @@ public final class CqlBuildCommand {
 				throw new UncheckedIOException("Cannot write " + file.path(), e);
 			}
 			written++;
+		}
+		// FHIRHelpers, which the content's libraries include, as ELM beside the classes: the server reads ELM only.
+		Path fhirHelpers = packageFolder.toAbsolutePath().getParent().resolve(CompiledLibraries.FHIR_HELPERS_ELM);
+		try {
+			if (!Files.exists(fhirHelpers)) {
+				Files.createDirectories(fhirHelpers.getParent());
+				Files.writeString(fhirHelpers, CqlTranslation.fhirHelpersElm());
+			}
+		} catch (IOException e) {
+			throw new UncheckedIOException("Cannot write " + fhirHelpers, e);
 		}
 		System.out.printf("%s: CQL translated, %d Libraries written%n", packageFolder, written);
 		return 0;

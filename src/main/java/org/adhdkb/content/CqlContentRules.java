@@ -14,6 +14,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The content check's rules for logic: every logic Library carries CQL and its ELM, and every CQL expression of a
@@ -24,12 +26,6 @@ final class CqlContentRules {
 
 	static final String CQL_IDENTIFIER = "text/cql-identifier";
 	static final String CQL_EXPRESSION = "text/cql-expression";
-
-	/**
-	 * The home-made {@code define name: expression} FHIRPath dialect of Library/adhd-guidance-logic, still read by
-	 * guidance/PlanApplier; tolerated until $apply evaluates CQL (issue 21, step 3), then no longer.
-	 */
-	static final String LEGACY_FHIRPATH_DIALECT = "text/fhirpath";
 
 	/**
 	 * R4's validator calls {@code text/cql-identifier} and {@code text/cql-expression} unknown codes of the
@@ -44,6 +40,14 @@ final class CqlContentRules {
 				&& text.contains("expression-language#")
 				&& (text.contains("#" + CQL_IDENTIFIER + "'") || text.contains("#" + CQL_EXPRESSION + "'"));
 	}
+
+	/** A FHIRPath environment variable: {@code %name} or {@code %`name`}. */
+	private static final Pattern VARIABLE = Pattern.compile("%`?([A-Za-z][A-Za-z0-9_-]*)`?");
+
+	/** What FHIRPath and CPG give every expression (FHIRPath's environment, CPG's $apply inputs). */
+	static final Set<String> STANDARD_INPUTS = Set.of("resource", "rootResource", "context", "ucum", "sct", "loinc",
+			"subject", "patient", "practitioner", "encounter", "location", "organization", "userType", "userLanguage",
+			"userTaskContext", "setting", "settingContext", "parameters");
 
 	private static final String LIBRARY_TYPE = "http://terminology.hl7.org/CodeSystem/library-type";
 
@@ -83,9 +87,6 @@ final class CqlContentRules {
 		for (Attachment content : library.getContent()) {
 			types.add(content.getContentType());
 		}
-		if (types.contains(LEGACY_FHIRPATH_DIALECT)) {
-			return;
-		}
 		if (!types.contains(CqlLibraryAssembly.CQL) || !types.contains(CqlLibraryAssembly.ELM_JSON)) {
 			problems.add(new ContentProblem(path, "Library.content",
 					"a logic library needs its CQL source in " + CqlLibraryAssembly.CQL_FOLDER + library.getName()
@@ -117,6 +118,17 @@ final class CqlContentRules {
 		}
 		String language = expression.getLanguage();
 		if (!CQL_IDENTIFIER.equals(language) && !CQL_EXPRESSION.equals(language)) {
+			// Any other language (FHIRPath) may use only the inputs every CPG engine gives, never a variable that only
+			// one engine computes.
+			Matcher variable = VARIABLE.matcher(expression.hasExpression() ? expression.getExpression() : "");
+			while (variable.find()) {
+				if (!STANDARD_INPUTS.contains(variable.group(1)) && !variable.group(1).startsWith("vs-")
+						&& !variable.group(1).startsWith("ext-")) {
+					problems.add(new ContentProblem(path, location, "'%" + variable.group(1)
+							+ "' is not a standard input: compute it in a CQL Library and name its definition ("
+							+ CQL_IDENTIFIER + ")"));
+				}
+			}
 			return;
 		}
 		if (definitions.isEmpty()) {

@@ -123,6 +123,30 @@ public final class CqlTranslation {
 		return new Result(libraries, List.copyOf(problems));
 	}
 
+	/** FHIRHelpers 4.0.1, which every FHIR CQL library includes, as the translator ships it (CQL only). */
+	static final String FHIR_HELPERS_CQL = "/org/hl7/fhir/FHIRHelpers-4.0.1.cql";
+
+	/**
+	 * The ELM of FHIRHelpers 4.0.1 with our options. The translator ships FHIRHelpers only as CQL; the build translates it
+	 * once beside the content's libraries so that the server loads ELM only.
+	 */
+	public static String fhirHelpersElm() {
+		String cql;
+		try (var in = CqlTranslation.class.getResourceAsStream(FHIR_HELPERS_CQL)) {
+			if (in == null) {
+				throw new IllegalStateException(FHIR_HELPERS_CQL + " is not on the class path (org.cqframework:quick)");
+			}
+			cql = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+		} catch (java.io.IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
+		CqlTranslator translator = CqlTranslator.fromText(cql, new LibraryManager(new ModelManager(), options()));
+		if (!translator.getErrors().isEmpty()) {
+			throw new IllegalStateException("FHIRHelpers does not translate: " + translator.getErrors().get(0).getMessage());
+		}
+		return translator.toJson();
+	}
+
 	/** For tests and tools: the R4 FHIR context the requirements are encoded with. */
 	static FhirContext fhirContext() {
 		return FhirContext.forR4Cached();

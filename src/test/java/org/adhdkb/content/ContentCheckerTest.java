@@ -335,6 +335,25 @@ class ContentCheckerTest {
 	}
 
 	@Test
+	void aFhirPathExpressionNamingAServerComputedVariableIsReported(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "ActivityDefinition/start.json", """
+				{"resourceType":"ActivityDefinition","id":"start","url":"http://adhdkb.org/fhir/ActivityDefinition/start",
+				 "status":"active","kind":"MedicationRequest",%s,
+				 "dynamicValue":[
+				  {"path":"dosageInstruction[0].doseAndRate[0].doseQuantity",
+				   "expression":{"language":"text/fhirpath","expression":"%%startingDailyDose"}},
+				  {"path":"subject","expression":{"language":"text/fhirpath","expression":"%%subject"}}]}""".formatted(NARRATIVE));
+
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+
+		// %startingDailyDose is what only our old $apply engine computed; %subject is an input of every CPG $apply
+		assertProblemAt(result, "ActivityDefinition/start.json", "ActivityDefinition.dynamicValue[0].expression");
+		assertProblemSaying(result, "ActivityDefinition/start.json", "'%startingDailyDose' is not a standard input");
+		assertThat(result.problems()).noneMatch(p -> p.message().contains("%subject"));
+	}
+
+	@Test
 	void aLogicLibraryWithoutCqlAndCqlWithoutLibraryAreReported(@TempDir Path dir) throws IOException {
 		write(dir, "package.json", MANIFEST);
 		write(dir, "Library/no-source.json", LOGIC_LIBRARY.formatted("no-source", "no-source", "NoSource", NARRATIVE));
