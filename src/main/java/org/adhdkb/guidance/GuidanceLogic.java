@@ -125,7 +125,11 @@ public class GuidanceLogic {
 				throw new UnprocessableEntityException("Expression language '" + expression.getLanguage()
 						+ "' is not evaluated here: name a CQL definition (" + CQL_IDENTIFIER + ")");
 			}
-			String name = expression.getExpression();
+			return value(expression.getExpression());
+		}
+
+		/** The engine's value of a definition (FHIR model objects, CQL runtime values, lists, tuples). */
+		public Object value(String name) {
 			for (Library library : libraries) {
 				Map<String, Object> values = valuesByLibrary.computeIfAbsent(library.getUrl(),
 						url -> evaluator.evaluate(library.getName(), library.getVersion(), Set.of(), data, now));
@@ -134,6 +138,17 @@ public class GuidanceLogic {
 				}
 			}
 			throw new UnprocessableEntityException("No Library in 'library' defines '" + name + "'");
+		}
+
+		/** The names of the definitions of the first Library, in the order of its ELM. */
+		public Set<String> names() {
+			Library library = libraries.get(0);
+			return evaluator.definitions(library.getName(), library.getVersion());
+		}
+
+		/** A value the engine gave as a FHIR element, for a definition that is not a list or a tuple. */
+		public static Base toFhir(Object value, String name) {
+			return toFhir(value, new Expression().setExpression(name));
 		}
 
 		private static Base toFhir(Object value, Expression expression) {

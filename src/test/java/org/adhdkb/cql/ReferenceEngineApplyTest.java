@@ -3,7 +3,16 @@ package org.adhdkb.cql;
 import ca.uhn.fhir.context.FhirContext;
 import org.adhdkb.content.ContentFile;
 import org.adhdkb.content.ContentPackage;
+import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import ca.uhn.fhir.context.support.ValidationSupportContext;
+import ca.uhn.fhir.context.support.ValueSetExpansionOptions;
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CodeSystem;
+import org.hl7.fhir.r4.model.ValueSet;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -38,9 +47,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ({@code org.opencds.cqf.fhir:cqf-fhir-cr} 4.2.0, PlanDefinition/$apply over its in-memory repository), gives the same
  * actions and the same doses as our $apply (guidance/ApplyTest), checked against the same Strattera label numbers.
  *
- * <p>Known differences of the reference engine, for its own reasons (also in README): it compiles the Libraries' CQL
- * again rather than reading their ELM (its 4.2.0 library manager cannot take ELM JSON, see CompiledLibraries), and it
- * returns a CarePlan whose RequestGroup actions carry the request as a contained resource the same way ours does.
+ * <p>Differences of the reference engine, for reasons of its own (also in README): it translates the Libraries' CQL
+ * again rather than reading their ELM (its 4.2.0 library manager cannot take ELM JSON, see CompiledLibraries); it
+ * names the ActivityDefinition a request instantiates with its version ({@code url|0.1.0}); it finds a CQL Library by
+ * the last part of its canonical url, so each Library's id is its CQL name (CPG's convention, which the content
+ * follows). The in-memory repository answers no operation, so its ValueSets carry their expansions here.
  */
 class ReferenceEngineApplyTest {
 
@@ -105,6 +116,9 @@ class ReferenceEngineApplyTest {
 
 		private static void collect(List<RequestGroup.RequestGroupActionComponent> actions, List<String> into) {
 			for (var action : actions) {
+				if (action == null) {
+					continue;
+				}
 				into.add(action.getId());
 				collect(action.getAction(), into);
 			}
@@ -113,7 +127,9 @@ class ReferenceEngineApplyTest {
 		BigDecimal dose(String activityId) {
 			MedicationRequest request = carePlan.getContained().stream()
 					.filter(MedicationRequest.class::isInstance).map(MedicationRequest.class::cast)
-					.filter(r -> r.getInstantiatesCanonical().stream().anyMatch(c -> c.getValue().endsWith("/" + activityId)))
+					// the reference engine names the ActivityDefinition with its version (url|version); ours without
+					.filter(r -> r.getInstantiatesCanonical().stream()
+							.anyMatch(c -> c.getValue().replaceFirst("\\|.*$", "").endsWith("/" + activityId)))
 					.findFirst().orElseThrow(() -> new AssertionError("no request from " + activityId));
 			Quantity dose = request.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity();
 			assertThat(dose.getCode()).isEqualTo("mg/d");
@@ -124,15 +140,50 @@ class ReferenceEngineApplyTest {
 	private static final Set<String> KNOWLEDGE_TYPES = Set.of("PlanDefinition", "ActivityDefinition", "Library",
 			"ValueSet", "CodeSystem", "MedicationKnowledge");
 
-	/** The package as any server would load it (CQL put into its Libraries as the build does), plus the record. */
+	private static List<Resource> knowledge;
+
+	/**
+	 * The package as any server would load it (CQL put into its Libraries as the build does), with each ValueSet
+	 * expanded: the in-memory repository has no terminology service (it answers no operation, $expand included), so
+	 * the expansions a terminology server would give are put in, computed by HAPI's in-memory terminology support.
+	 */
+	private static synchronized List<Resource> knowledge() {
+		if (knowledge == null) {
+			List<Resource> resources = new ArrayList<>();
+			PrePopulatedValidationSupport ours = new PrePopulatedValidationSupport(FHIR);
+			for (ContentFile file : ContentPackage.read("fhir-resources").files()) {
+				if (KNOWLEDGE_TYPES.contains(file.folder())) {
+					Resource resource = (Resource) FHIR.newJsonParser().parseResource(file.text());
+					resources.add(resource);
+					if (resource instanceof ValueSet || resource instanceof CodeSystem) {
+						ours.addResource(resource);
+					}
+				}
+			}
+			ValidationSupportChain terminology = new ValidationSupportChain(ours, new DefaultProfileValidationSupport(FHIR),
+					new CommonCodeSystemsTerminologyService(FHIR), new InMemoryTerminologyServerValidationSupport(FHIR));
+			for (Resource resource : resources) {
+				if (resource instanceof ValueSet valueSet) {
+					var outcome = terminology.expandValueSet(new ValidationSupportContext(terminology),
+							new ValueSetExpansionOptions().setCount(100_000), valueSet);
+					if (outcome != null && outcome.getValueSet() != null) {
+						valueSet.setExpansion(((ValueSet) outcome.getValueSet()).getExpansion());
+					}
+				}
+			}
+			knowledge = resources;
+		}
+		return knowledge;
+	}
+
 	private static Applied apply(List<Resource> record) {
 		Bundle bundle = new Bundle().setType(Bundle.BundleType.COLLECTION);
-		for (ContentFile file : ContentPackage.read("fhir-resources").files()) {
-			if (KNOWLEDGE_TYPES.contains(file.folder())) {
-				bundle.addEntry().setResource((Resource) FHIR.newJsonParser().parseResource(file.text()));
-			}
+		knowledge().forEach(resource -> bundle.addEntry().setResource(resource.copy()));
+		for (Resource resource : record) {
+			// the in-memory repository finds a resource by its id only when the id names its type
+			resource.setId(new IdType(resource.fhirType(), resource.getIdPart()));
+			bundle.addEntry().setResource(resource);
 		}
-		record.forEach(resource -> bundle.addEntry().setResource(resource));
 		InMemoryFhirRepository repository = new InMemoryFhirRepository(FHIR, bundle);
 		PlanDefinitionProcessor processor = new PlanDefinitionProcessor(repository);
 		var result = processor.apply(Eithers.forMiddle3(new IdType("PlanDefinition", PLAN)),

@@ -33,7 +33,7 @@ class CapabilityStatementTruthTest extends ServerTestBase {
 			"CodeSystem", "medication-class",
 			"MedicationKnowledge", "atomoxetine",
 			"ConceptMap", "icd10cm-to-snomed-adhd",
-			"Library", "adhd-guidance-logic",
+			"Library", "AdhdGuidanceLogic",
 			"StructureDefinition", "related-artifact");
 
 	private CapabilityStatementRestComponent rest;
