@@ -57,7 +57,7 @@ public class ContentChecker {
 	 * Identifies the checking rules: a file validated under other rules (another HAPI validator, or a change to this
 	 * class's checks) is validated again.
 	 */
-	static final String RULES = "adhdkb-content-rules-3/hapi-" + VersionUtil.getVersion();
+	static final String RULES = "adhdkb-content-rules-4/hapi-" + VersionUtil.getVersion();
 
 	/**
 	 * The CRMI extension that gives a resource with no {@code url} element in R4 (MedicationKnowledge) the canonical
@@ -99,7 +99,7 @@ public class ContentChecker {
 	 * resource parsed from it.
 	 */
 	public Result check(ContentPackage contentPackage, BiPredicate<ContentFile, Resource> validate) {
-		List<ContentProblem> problems = new ArrayList<>();
+		List<ContentProblem> problems = new ArrayList<>(contentPackage.assemblyProblems());
 		checkManifest(contentPackage, problems);
 
 		IParser parser = fhirContext.newJsonParser().setParserErrorHandler(new StrictErrorHandler());
@@ -120,6 +120,7 @@ public class ContentChecker {
 		checkConventions(contentPackage, resources, problems);
 		checkReferences(contentPackage, resources, problems);
 		ProductChecks.check(resources, problems);
+		CqlContentRules.check(resources, problems);
 		if (contentPackage.sourceTable() != null) {
 			problems.addAll(CodeSources.parse(contentPackage.sourceTable())
 					.check(contentPackage.files(), contentPackage.canonical()));
@@ -136,6 +137,9 @@ public class ContentChecker {
 			toValidate.parallelStream().forEach(file -> results.put(file.path(), validator.validateWithResult(file.text())));
 			for (ContentFile file : toValidate) {
 				for (SingleValidationMessage message : results.get(file.path()).getMessages()) {
+					if (CqlContentRules.isCqlLanguageCodeFalseAlarm(message)) {
+						continue;
+					}
 					if (message.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal()) {
 						problems.add(new ContentProblem(
 								file.path(), nullToEmpty(message.getLocationString()), message.getMessage()));

@@ -17,15 +17,21 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * The content package ({@code fhir-resources/}): a FHIR NPM package with {@code package.json} at the root and one
- * JSON file per resource in a folder named after the resource type.
+ * JSON file per resource in a folder named after the resource type, and the CQL sources of its logic libraries in
+ * {@code cql/}, which reading puts into their Libraries (see {@link CqlLibraryAssembly}).
+ *
+ * @param assemblyProblems what was wrong with the CQL (translation errors with line and column, a source without its
+ *                         Library); the content check reports them with the rest
  */
-public record ContentPackage(
-		String location, JsonNode manifest, List<ContentFile> files, Set<String> validatedStamps, String sourceTable) {
+public record ContentPackage(String location, JsonNode manifest, List<ContentFile> files, Set<String> validatedStamps,
+		String sourceTable, List<ContentProblem> assemblyProblems) {
 
 	public static final String MANIFEST = "package.json";
 
@@ -36,7 +42,7 @@ public record ContentPackage(
 	public static final String SOURCE_TABLE = "SOURCES.md";
 
 	public ContentPackage(String location, JsonNode manifest, List<ContentFile> files, Set<String> validatedStamps) {
-		this(location, manifest, files, validatedStamps, null);
+		this(location, manifest, files, validatedStamps, null, List.of());
 	}
 
 	/** The build's record of the files it validated (see {@link ContentCheckCommand}); absent in a source folder. */
@@ -83,6 +89,15 @@ public record ContentPackage(
 	 * plain directory path.
 	 */
 	public static ContentPackage read(String location) {
+		return read(location, true);
+	}
+
+	/** The files exactly as they are, the CQL not put into the Libraries (for the build's CQL step). */
+	static ContentPackage readFiles(String location) {
+		return read(location, false);
+	}
+
+	private static ContentPackage read(String location, boolean assemble) {
 		String base = normalise(location);
 		PathMatchingResourcePatternResolver resolver = new PathMatchingResourcePatternResolver();
 		try {
@@ -93,6 +108,13 @@ public record ContentPackage(
 			}
 			String rootUri = root.getURI().toString();
 			List<ContentFile> files = new ArrayList<>();
+			Map<String, String> cqlSources = new TreeMap<>();
+			for (Resource resource : resolver.getResources(base + CqlLibraryAssembly.CQL_FOLDER + "*.cql")) {
+				try (InputStream in = resource.getInputStream()) {
+					cqlSources.put(CqlLibraryAssembly.CQL_FOLDER + resource.getFilename(),
+							new String(in.readAllBytes(), StandardCharsets.UTF_8));
+				}
+			}
 			JsonNode manifest = null;
 			for (Resource resource : resolver.getResources(base + "**/*.json")) {
 				String uri = resource.getURI().toString();
@@ -109,8 +131,12 @@ public record ContentPackage(
 				}
 			}
 			files.sort(Comparator.comparing(ContentFile::path));
-			return new ContentPackage(location, manifest, List.copyOf(files), readValidationRecord(resolver, base),
-					readSourceTable(resolver, base));
+			String canonical = manifest == null ? "" : manifest.path("canonical").asText("");
+			CqlLibraryAssembly.Assembled assembled = assemble
+					? CqlLibraryAssembly.assemble(List.copyOf(files), cqlSources, canonical)
+					: new CqlLibraryAssembly.Assembled(List.copyOf(files), List.of());
+			return new ContentPackage(location, manifest, assembled.files(), readValidationRecord(resolver, base),
+					readSourceTable(resolver, base), assembled.problems());
 		} catch (IOException e) {
 			throw new UncheckedIOException("Cannot read the content package at " + location, e);
 		}

@@ -1,22 +1,15 @@
 package org.adhdkb.guidance;
 
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import org.adhdkb.medication.DosingCalculator;
-import org.adhdkb.medication.DosingPlan;
 import org.adhdkb.medication.PatientFacts;
 import org.hl7.fhir.r4.model.ActivityDefinition;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Base;
-import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CommunicationRequest;
 import org.hl7.fhir.r4.model.DateTimeType;
-import org.hl7.fhir.r4.model.DecimalType;
 import org.hl7.fhir.r4.model.DomainResource;
-import org.hl7.fhir.r4.model.IntegerType;
-import org.hl7.fhir.r4.model.Library;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.PlanDefinition;
@@ -32,12 +25,10 @@ import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Task;
 import org.springframework.stereotype.Component;
 
-import java.math.BigDecimal;
 import java.time.LocalDate;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -45,8 +36,8 @@ import java.util.Set;
  *
  * <p>Written here rather than taken from the clinical reasoning module: measured on this machine, that module served
  * about one $apply per second under load once a dose was computed in a dynamic value, against a budget of 200.
- * This applier evaluates the content's FHIRPath with cached parsed expressions and computes doses with
- * {@link DosingCalculator} from the MedicationKnowledge. Knowledge resources come from a shared cache: everything
+ * Conditions and dynamic values are the content's CQL definitions, evaluated by the CQL reference engine with the
+ * Libraries' ELM compiled once ({@link GuidanceLogic}); the doses are computed by that CQL from the MedicationKnowledge. Knowledge resources come from a shared cache: everything
  * taken from them into a result is copied. It follows the R4 $apply semantics: a CarePlan whose activity
  * is a contained RequestGroup, with the created requests contained alongside.
  */
@@ -58,14 +49,14 @@ public class PlanApplier {
 	private final KnowledgeArtifacts artifacts;
 	private final PatientRecordReader records;
 	private final ValueSetMembership valueSets;
-	private final FhirPathEvaluator fhirPath;
+	private final GuidanceLogic logic;
 
 	public PlanApplier(KnowledgeArtifacts artifacts, PatientRecordReader records, ValueSetMembership valueSets,
-			FhirPathEvaluator fhirPath) {
+			GuidanceLogic logic) {
 		this.artifacts = artifacts;
 		this.records = records;
 		this.valueSets = valueSets;
-		this.fhirPath = fhirPath;
+		this.logic = logic;
 	}
 
 	/** Who and what a request is about. */
@@ -77,7 +68,8 @@ public class PlanApplier {
 
 	/** Applies a plan to a record the caller already holds (CDS Hooks builds it from the prefetch). */
 	public CarePlan apply(PlanDefinition plan, Context context, PatientRecord record, RequestDetails request) {
-		EvaluationScope scope = scope(plan, record, request);
+		GuidanceLogic.Definitions scope = logic.definitions(plan.getLibrary(),
+				data(record, medicineOf(plan.getRelatedArtifact(), request)), request);
 
 		RequestGroup group = new RequestGroup();
 		group.setId("request-group");
@@ -122,25 +114,21 @@ public class PlanApplier {
 
 	/** Applies an activity to a record the caller already holds. */
 	public Resource apply(ActivityDefinition activity, Context context, PatientRecord record, RequestDetails request) {
-		Map<String, String> definitions = new HashMap<>();
-		for (CanonicalType library : activity.getLibrary()) {
-			definitions.putAll(GuidanceLibrary.definitions(artifacts.byCanonical(Library.class, library.getValue(), request)));
-		}
 		MedicationKnowledge medicine = medicineOf(activity.getRelatedArtifact(), request);
 		if (medicine == null && activity.hasProductCodeableConcept()) {
 			medicine = artifacts.medicineByCode(activity.getProductCodeableConcept(), request);
 		}
-		EvaluationScope scope = new EvaluationScope(variables(record, medicine), definitions, fhirPath, record.patient());
-		return createRequest(activity, context, record, scope, "request");
+		GuidanceLogic.Definitions scope = logic.definitions(activity.getLibrary(), data(record, medicine), request);
+		return createRequest(activity, context, scope, "request");
 	}
 
 	private void applyAction(PlanDefinitionActionComponent action, List<RequestGroupActionComponent> into,
-			CarePlan carePlan, Context context, PatientRecord record, EvaluationScope scope, Set<String> ids,
+			CarePlan carePlan, Context context, PatientRecord record, GuidanceLogic.Definitions scope, Set<String> ids,
 			RequestDetails request) {
 		for (var condition : action.getCondition()) {
 			if (condition.getKind() == PlanDefinition.ActionConditionKind.APPLICABILITY
 					&& condition.hasExpression()
-					&& !fhirPath.isTrue(condition.getExpression().getExpression(), record.patient(), scope)) {
+					&& !scope.isTrue(condition.getExpression())) {
 				return;
 			}
 		}
@@ -172,10 +160,9 @@ public class PlanApplier {
 			ActivityDefinition activity =
 					artifacts.byCanonical(ActivityDefinition.class, action.getDefinitionCanonicalType().getValue(), request);
 			String id = uniqueId("request-" + (action.hasId() ? action.getId() : activity.getIdElement().getIdPart()), ids);
-			Resource created = createRequest(activity, context, record, scope, id);
+			Resource created = createRequest(activity, context, activityScope(activity, record, scope, request), id);
 			for (var dynamicValue : action.getDynamicValue()) {
-				setPath(created, dynamicValue.getPath(), fhirPath.evaluate(dynamicValue.getExpression().getExpression(),
-						record.patient(), scope));
+				setPath(created, dynamicValue.getPath(), scope.fhirValue(dynamicValue.getExpression()));
 			}
 			carePlan.addContained(created);
 			applied.setResource(new Reference("#" + id));
@@ -186,8 +173,8 @@ public class PlanApplier {
 		}
 	}
 
-	private Resource createRequest(ActivityDefinition activity, Context context, PatientRecord record,
-			EvaluationScope scope, String id) {
+	private Resource createRequest(ActivityDefinition activity, Context context, GuidanceLogic.Definitions scope,
+			String id) {
 		Reference subject = new Reference(context.subject());
 		Reference requester = context.practitioner() == null ? null : new Reference(context.practitioner());
 		DomainResource created = switch (activity.hasKind() ? activity.getKind().toCode() : "Task") {
@@ -247,19 +234,34 @@ public class PlanApplier {
 		};
 		created.setId(id);
 		for (var dynamicValue : activity.getDynamicValue()) {
-			setPath(created, dynamicValue.getPath(),
-					fhirPath.evaluate(dynamicValue.getExpression().getExpression(), record.patient(), scope));
+			setPath(created, dynamicValue.getPath(), scope.fhirValue(dynamicValue.getExpression()));
 		}
 		return created;
 	}
 
-	private EvaluationScope scope(PlanDefinition plan, PatientRecord record, RequestDetails request) {
-		Map<String, String> definitions = new HashMap<>();
-		for (CanonicalType library : plan.getLibrary()) {
-			definitions.putAll(GuidanceLibrary.definitions(artifacts.byCanonical(Library.class, library.getValue(), request)));
+	/**
+	 * The definitions an activity's dynamic values name: the plan's when the activity lists the same Libraries (one
+	 * evaluation for the whole plan), else its own.
+	 */
+	private GuidanceLogic.Definitions activityScope(ActivityDefinition activity, PatientRecord record,
+			GuidanceLogic.Definitions planScope, RequestDetails request) {
+		if (activity.getDynamicValue().isEmpty() || planScope.covers(activity.getLibrary())) {
+			return planScope;
 		}
-		MedicationKnowledge medicine = medicineOf(plan.getRelatedArtifact(), request);
-		return new EvaluationScope(variables(record, medicine), definitions, fhirPath, record.patient());
+		MedicationKnowledge medicine = medicineOf(activity.getRelatedArtifact(), request);
+		return logic.definitions(activity.getLibrary(), data(record, medicine), request);
+	}
+
+	/** What the CQL may retrieve: the patient's record, and the MedicationKnowledge the artifact depends on. */
+	private static List<Resource> data(PatientRecord record, MedicationKnowledge medicine) {
+		List<Resource> data = new ArrayList<>();
+		data.add(record.patient());
+		data.addAll(record.observations());
+		data.addAll(record.medications());
+		if (medicine != null) {
+			data.add(medicine);
+		}
+		return data;
 	}
 
 	/** The medicine an artifact is about: its relatedArtifact of type depends-on naming a MedicationKnowledge. */
@@ -283,40 +285,6 @@ public class PlanApplier {
 			conditions.add("cyp2d6-poor-metabolizer");
 		}
 		return new PatientFacts(record.ageYears(LocalDate.now()), record.weightKg(), conditions);
-	}
-
-	/** The engine's variables (fhir-resources/README.md, "Guidance logic"). */
-	private Map<String, List<Base>> variables(PatientRecord record, MedicationKnowledge medicine) {
-		PatientFacts facts = factsOf(record);
-		boolean onSsri = valueSets.anyIn(record.activeMedicationCodings(), ValueSetMembership.SSRIS);
-
-		Map<String, List<Base>> variables = new HashMap<>();
-		variables.put("patient", List.of(record.patient()));
-		variables.put("ageYears", facts.ageYears() == null ? List.of() : List.of(new DecimalType(facts.ageYears())));
-		variables.put("weightKg", facts.weightKg() == null ? List.of() : List.of(new DecimalType(facts.weightKg())));
-		variables.put("onSsri", List.of(new BooleanType(onSsri)));
-		variables.put("onStrongCyp2d6Inhibitor",
-				List.of(new BooleanType(facts.conditions().contains("strong-cyp2d6-inhibitor"))));
-		variables.put("cyp2d6PoorMetabolizer",
-				List.of(new BooleanType(facts.conditions().contains("cyp2d6-poor-metabolizer"))));
-
-		DosingPlan dosing = medicine == null ? DosingPlan.none(false) : DosingCalculator.plan(medicine, facts);
-		variables.put("dosingBand", dosing.band() == null ? List.of() : List.of(new StringType(dosing.band())));
-		variables.put("startingDailyDose", milligramsPerDay(dosing.startingDailyMg()));
-		variables.put("targetDailyDose", milligramsPerDay(dosing.targetDailyMg()));
-		variables.put("maximumDailyDose", milligramsPerDay(dosing.maximumDailyMg()));
-		variables.put("minimumTitrationIntervalDays", dosing.minimumTitrationIntervalDays() == null
-				? List.of() : List.of(new IntegerType(dosing.minimumTitrationIntervalDays())));
-		variables.put("usualTitrationInterval", dosing.usualTitrationInterval() == null
-				? List.of() : List.of(new StringType(dosing.usualTitrationInterval())));
-		return variables;
-	}
-
-	private static List<Base> milligramsPerDay(BigDecimal mg) {
-		if (mg == null) {
-			return List.of();
-		}
-		return List.of(new Quantity().setValue(mg).setUnit("mg/d").setSystem(UCUM).setCode("mg/d"));
 	}
 
 	/**

@@ -8,6 +8,7 @@ import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.DataRequirement;
 import org.hl7.fhir.r4.model.Enumerations;
 import org.hl7.fhir.r4.model.Library;
+import ca.uhn.fhir.context.FhirContext;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.PlanDefinition;
 import org.hl7.fhir.r4.model.RelatedArtifact;
@@ -17,21 +18,20 @@ import org.springframework.stereotype.Component;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 
 /**
  * What a PlanDefinition needs to be applied somewhere else: {@code $package} (the artifacts it depends on, as a
  * Bundle) and {@code $data-requirements} (those artifacts plus the patient data the $apply engine reads, as a
- * module-definition Library).
+ * module-definition Library, the data requirements being those the CQL translator found in the Libraries' CQL).
  */
 @Component
 public class PlanDependencies {
 
-	/** Value sets the engine itself uses to compute %onSsri and %onStrongCyp2d6Inhibitor. */
-	static final List<String> ENGINE_VALUE_SETS =
-			List.of(ValueSetMembership.SSRIS, ValueSetMembership.STRONG_CYP2D6_INHIBITORS);
 
 	private final KnowledgeArtifacts artifacts;
 
@@ -60,32 +60,24 @@ public class PlanDependencies {
 						.setResource(canonicalOf(dependency));
 			}
 		}
-		library.addDataRequirement().setType("Patient");
-		library.addDataRequirement(observation("29463-7", "Body weight, for weight-based doses"));
-		library.addDataRequirement(observation("53040-2", "CYP2D6 metabolizer phenotype"));
-		for (String type : List.of("MedicationRequest", "MedicationStatement")) {
-			for (String valueSet : ENGINE_VALUE_SETS) {
-				DataRequirement requirement = library.addDataRequirement().setType(type);
-				requirement.addMustSupport("status");
-				requirement.addCodeFilter().setPath("medication").setValueSet(valueSet);
+		// The data the CQL reads, from the translator's own analysis of each Library (see content/CqlLibraryAssembly).
+		Set<String> seen = new HashSet<>();
+		for (Resource dependency : collect(plan, request).values()) {
+			if (dependency instanceof Library logic) {
+				for (DataRequirement requirement : logic.getDataRequirement()) {
+					if (seen.add(FhirContext.forR4Cached().newJsonParser().encodeToString(requirement))) {
+						library.addDataRequirement(requirement.copy());
+					}
+				}
 			}
 		}
 		return library;
-	}
-
-	private static DataRequirement observation(String loinc, String why) {
-		DataRequirement requirement = new DataRequirement().setType("Observation");
-		requirement.addCodeFilter().setPath("code").addCode().setSystem("http://loinc.org").setCode(loinc).setDisplay(why);
-		requirement.addMustSupport("value");
-		requirement.addMustSupport("effective");
-		return requirement;
 	}
 
 	private Map<String, Resource> collect(PlanDefinition plan, RequestDetails request) {
 		Map<String, Resource> found = new LinkedHashMap<>();
 		found.put(plan.getUrl(), plan);
 		Deque<String> pending = new ArrayDeque<>(dependencies(plan));
-		ENGINE_VALUE_SETS.forEach(pending::add);
 		while (!pending.isEmpty()) {
 			String canonical = stripVersion(pending.pop());
 			if (found.containsKey(canonical)) {
@@ -100,6 +92,11 @@ public class PlanDependencies {
 				pending.addAll(dependencies(nested));
 			} else if (resource instanceof ActivityDefinition activity) {
 				activity.getLibrary().forEach(l -> pending.add(l.getValue()));
+			} else if (resource instanceof Library logic) {
+				// what its CQL includes and the value sets it uses
+				logic.getRelatedArtifact().stream()
+						.filter(a -> a.getType() == RelatedArtifact.RelatedArtifactType.DEPENDSON && a.hasResource())
+						.forEach(a -> pending.add(a.getResource()));
 			}
 		}
 		return found;

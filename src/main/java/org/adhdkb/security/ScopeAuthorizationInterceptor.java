@@ -43,7 +43,7 @@ class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 	/** Operations that change nothing stored; any other operation needs the authoring scope. */
 	static final List<String> READ_OPERATIONS = List.of(
 			"$expand", "$validate-code", "$batch-validate-code", "$lookup", "$subsumes", "$translate", "$versions",
-			"$apply", "$package", "$data-requirements",
+			"$apply", "$package", "$data-requirements", "$evaluate",
 			"$validate", "$meta", "$diff", "$everything", "$get-resource-counts");
 
 	/**

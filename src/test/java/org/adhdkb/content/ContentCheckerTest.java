@@ -268,6 +268,103 @@ class ContentCheckerTest {
 				"ya-luotao/adhd-db @ 8c9fb9839e2c3318f32ba813b2b7a248ab2352ef : packages/rxnorm/cache/rxnorm-data.json");
 	}
 
+	private static final String LOGIC_LIBRARY = """
+			{"resourceType":"Library","id":"%s","url":"http://adhdkb.org/fhir/Library/%s","version":"1.0.0","name":"%s",
+			 "status":"active",
+			 "type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/library-type","code":"logic-library"}]},%s}""";
+
+	@Test
+	void aCqlTranslationErrorNamesTheFileLineAndMessage(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "Library/broken-logic.json", LOGIC_LIBRARY.formatted("broken-logic", "broken-logic", "BrokenLogic", NARRATIVE));
+		write(dir, "cql/BrokenLogic.cql", """
+				library BrokenLogic version '1.0.0'
+				using FHIR version '4.0.1'
+				context Patient
+				define "Adult": AgeInYears() >= 18
+				define "Typo": "Adlut"
+				""");
+
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+
+		assertProblemAt(result, "cql/BrokenLogic.cql", "line 5, column 16");
+		assertProblemSaying(result, "cql/BrokenLogic.cql", "Adlut");
+	}
+
+	@Test
+	void cqlIsTranslatedIntoItsLibraryAndExpressionsMustNameItsDefinitions(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "Library/age-logic.json", LOGIC_LIBRARY.formatted("age-logic", "age-logic", "AgeLogic", NARRATIVE));
+		write(dir, "cql/AgeLogic.cql", """
+				library AgeLogic version '1.0.0'
+				using FHIR version '4.0.1'
+				include FHIRHelpers version '4.0.1' called FHIRHelpers
+				codesystem "LOINC": 'http://loinc.org'
+				code "Body weight": '29463-7' from "LOINC"
+				context Patient
+				define "Adult": AgeInYears() >= 18
+				define "Has weight": exists [Observation: "Body weight"]
+				""");
+		write(dir, "PlanDefinition/age-rule.json", """
+				{"resourceType":"PlanDefinition","id":"age-rule","url":"http://adhdkb.org/fhir/PlanDefinition/age-rule",
+				 "status":"active","library":["http://adhdkb.org/fhir/Library/age-logic"],%s,
+				 "action":[{"title":"adults","condition":[{"kind":"applicability",
+				   "expression":{"language":"text/cql-identifier","expression":"Adult"}}],
+				  "action":[{"title":"nested","condition":[{"kind":"applicability",
+				   "expression":{"language":"text/cql-identifier","expression":"Grown-up"}}]}]}]}""".formatted(NARRATIVE));
+
+		ContentPackage contentPackage = ContentPackage.read(dir.toString());
+		ContentChecker.Result result = checker.check(contentPackage);
+
+		assertThat(result.problems()).singleElement().satisfies(problem -> {
+			assertThat(problem.file()).isEqualTo("PlanDefinition/age-rule.json");
+			assertThat(problem.location()).isEqualTo("PlanDefinition.action[0].action[0].condition[0].expression");
+			assertThat(problem.message()).contains("'Grown-up'").contains("Adult");
+		});
+		org.hl7.fhir.r4.model.Library library = (org.hl7.fhir.r4.model.Library) result.resources().get("Library/age-logic.json");
+		assertThat(library.getContent()).extracting(org.hl7.fhir.r4.model.Attachment::getContentType)
+				.containsExactly("text/cql", "application/elm+json");
+		assertThat(new String(library.getContent().get(1).getData(), StandardCharsets.UTF_8))
+				.contains("\"name\":\"Adult\"");
+		assertThat(library.getRelatedArtifact()).extracting(org.hl7.fhir.r4.model.RelatedArtifact::getResource)
+				.contains("http://hl7.org/fhir/Library/FHIRHelpers|4.0.1");
+		assertThat(library.getDataRequirement()).anySatisfy(requirement -> {
+			assertThat(requirement.getType()).isEqualTo("Observation");
+			assertThat(requirement.getCodeFilterFirstRep().getCodeFirstRep().getCode()).isEqualTo("29463-7");
+		});
+	}
+
+	@Test
+	void aFhirPathExpressionNamingAServerComputedVariableIsReported(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "ActivityDefinition/start.json", """
+				{"resourceType":"ActivityDefinition","id":"start","url":"http://adhdkb.org/fhir/ActivityDefinition/start",
+				 "status":"active","kind":"MedicationRequest",%s,
+				 "dynamicValue":[
+				  {"path":"dosageInstruction[0].doseAndRate[0].doseQuantity",
+				   "expression":{"language":"text/fhirpath","expression":"%%startingDailyDose"}},
+				  {"path":"subject","expression":{"language":"text/fhirpath","expression":"%%subject"}}]}""".formatted(NARRATIVE));
+
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+
+		// %startingDailyDose is what only our old $apply engine computed; %subject is an input of every CPG $apply
+		assertProblemAt(result, "ActivityDefinition/start.json", "ActivityDefinition.dynamicValue[0].expression");
+		assertProblemSaying(result, "ActivityDefinition/start.json", "'%startingDailyDose' is not a standard input");
+		assertThat(result.problems()).noneMatch(p -> p.message().contains("%subject"));
+	}
+
+	@Test
+	void aLogicLibraryWithoutCqlAndCqlWithoutLibraryAreReported(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "Library/no-source.json", LOGIC_LIBRARY.formatted("no-source", "no-source", "NoSource", NARRATIVE));
+		write(dir, "cql/Orphan.cql", "library Orphan version '1.0.0'\ndefine \"One\": 1\n");
+
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+
+		assertProblemAt(result, "Library/no-source.json", "Library.content");
+		assertProblemSaying(result, "cql/Orphan.cql", "no Library in Library/ has the name Orphan");
+	}
+
 	private static void assertProblemAt(ContentChecker.Result result, String file, String location) {
 		assertThat(result.problems()).as("a problem in %s at %s", file, location)
 				.anyMatch(p -> p.file().equals(file) && p.location().equals(location));

@@ -196,7 +196,7 @@ class ApplyTest extends ServerTestBase {
 		List<String> urls = bundle.getEntry().stream().map(Bundle.BundleEntryComponent::getFullUrl).toList();
 		assertThat(urls).contains(
 				"http://adhdkb.org/fhir/PlanDefinition/atomoxetine-titration",
-				"http://adhdkb.org/fhir/Library/adhd-guidance-logic",
+				"http://adhdkb.org/fhir/Library/AdhdGuidanceLogic",
 				"http://adhdkb.org/fhir/ActivityDefinition/start-atomoxetine",
 				"http://adhdkb.org/fhir/MedicationKnowledge/atomoxetine",
 				"http://adhdkb.org/fhir/ValueSet/strong-cyp2d6-inhibitors");
@@ -219,6 +219,52 @@ class ApplyTest extends ServerTestBase {
 		});
 		assertThat(library.getRelatedArtifact()).extracting(a -> a.getResource())
 				.contains("http://adhdkb.org/fhir/MedicationKnowledge/atomoxetine");
+	}
+
+	@Test
+	void libraryEvaluateGivesTheDefinitionsForThePatient() {
+		List<Resource> record = patient(8, "30");
+		store(record);
+		String subject = "Patient/" + record.get(0).getIdElement().getIdPart();
+		HttpResponse<String> response = get("/fhir/Library/AdhdGuidanceLogic/$evaluate?subject=" + subject
+				+ "&expression=Starting%20daily%20dose&expression=Needs%20weight&expression=Atomoxetine%20dosing");
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		org.hl7.fhir.r4.model.Parameters result =
+				(org.hl7.fhir.r4.model.Parameters) FHIR.newJsonParser().parseResource(response.body());
+		// Strattera 2.1: about 0.5 mg/kg/d to start, never more than 1.4 mg/kg/d: 15 and 42 mg/d at 30 kg
+		Quantity starting = (Quantity) result.getParameter("Starting daily dose").getValue();
+		assertThat(starting.getValue()).isEqualByComparingTo("15");
+		assertThat(starting.getCode()).isEqualTo("mg/d");
+		assertThat(((org.hl7.fhir.r4.model.BooleanType) result.getParameter("Needs weight").getValue()).getValue()).isFalse();
+		assertThat(result.getParameter("Atomoxetine dosing").getPart()).anySatisfy(part -> {
+			assertThat(part.getName()).isEqualTo("maximumMg");
+			assertThat(((org.hl7.fhir.r4.model.DecimalType) part.getValue()).getValue()).isEqualByComparingTo("42");
+		});
+
+		assertThat(get("/fhir/Library/AdhdGuidanceLogic/$evaluate").statusCode()).isEqualTo(400);
+		HttpResponse<String> unknown = get("/fhir/Library/AdhdGuidanceLogic/$evaluate?subject=" + subject
+				+ "&expression=No%20such%20definition");
+		assertThat(unknown.statusCode()).isEqualTo(422);
+		assertThat(unknown.body()).contains("OperationOutcome").contains("No such definition");
+	}
+
+	@Test
+	void libraryDataRequirementsComeFromItsCql() {
+		HttpResponse<String> response = get("/fhir/Library/AdhdPatientFacts/$data-requirements");
+		assertThat(response.statusCode()).isEqualTo(200);
+		org.hl7.fhir.r4.model.Library library = (org.hl7.fhir.r4.model.Library) FHIR.newJsonParser().parseResource(response.body());
+		assertThat(library.getType().getCodingFirstRep().getCode()).isEqualTo("module-definition");
+		// the CQL reads the body weight (LOINC 29463-7) and medication statements coded in the SSRI value set
+		assertThat(library.getDataRequirement()).anySatisfy(r -> {
+			assertThat(r.getType()).isEqualTo("Observation");
+			assertThat(r.getCodeFilterFirstRep().getCodeFirstRep().getCode()).isEqualTo("29463-7");
+		});
+		assertThat(library.getDataRequirement()).anySatisfy(r -> {
+			assertThat(r.getType()).isEqualTo("MedicationStatement");
+			assertThat(r.getCodeFilterFirstRep().getValueSet()).isEqualTo("http://adhdkb.org/fhir/ValueSet/ssri-medications");
+		});
+		assertThat(library.getRelatedArtifact()).extracting(a -> a.getResource())
+				.contains("http://hl7.org/fhir/Library/FHIRHelpers|4.0.1");
 	}
 
 	// --- helpers

@@ -33,7 +33,7 @@ class CapabilityStatementTruthTest extends ServerTestBase {
 			"CodeSystem", "medication-class",
 			"MedicationKnowledge", "atomoxetine",
 			"ConceptMap", "icd10cm-to-snomed-adhd",
-			"Library", "adhd-guidance-logic",
+			"Library", "AdhdGuidanceLogic",
 			"StructureDefinition", "related-artifact");
 
 	private CapabilityStatementRestComponent rest;
@@ -97,6 +97,7 @@ class CapabilityStatementTruthTest extends ServerTestBase {
 	void theOperationsThisServerAnswersAreListed() {
 		assertThat(operations("PlanDefinition")).contains("apply", "package", "data-requirements");
 		assertThat(operations("ActivityDefinition")).contains("apply");
+		assertThat(operations("Library")).contains("evaluate", "data-requirements");
 		assertThat(operations("ValueSet")).contains("expand", "validate-code", "batch-validate-code");
 		assertThat(operations("CodeSystem")).contains("lookup", "validate-code", "subsumes");
 		assertThat(operations("ConceptMap")).contains("translate");

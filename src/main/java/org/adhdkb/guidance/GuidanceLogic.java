@@ -1,0 +1,178 @@
+package org.adhdkb.guidance;
+
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import org.adhdkb.cache.ChangeCounter;
+import org.adhdkb.cache.VersionedCache;
+import org.adhdkb.cql.CompiledLibraries;
+import org.adhdkb.cql.CqlEvaluator;
+import org.adhdkb.cql.ValueSetTerminology;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.CanonicalType;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DecimalType;
+import org.hl7.fhir.r4.model.Expression;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.Library;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.StringType;
+import org.hl7.fhir.r4.model.Base;
+import org.springframework.stereotype.Component;
+
+import java.math.BigDecimal;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The content's CQL for $apply: the conditions and dynamic values of PlanDefinitions and ActivityDefinitions name
+ * definitions ({@code text/cql-identifier}) of the CQL Libraries they list in {@code library}, evaluated by the CQL
+ * reference engine ({@link CqlEvaluator}) over the patient's record and the MedicationKnowledge the artifact depends
+ * on. The Libraries' ELM is read once per content version; value-set membership is {@link ValueSetMembership}'s.
+ */
+@Component
+public class GuidanceLogic {
+
+	static final String CQL_IDENTIFIER = "text/cql-identifier";
+
+	private final DaoRegistry daoRegistry;
+	private final ChangeCounter changeCounter;
+	private final KnowledgeArtifacts artifacts;
+	private final IValidationSupport validationSupport;
+	private final ValueSetMembership valueSets;
+	/** One evaluator for the Libraries as they are: rebuilt after a write, as every cache of knowledge is. */
+	private final VersionedCache<String, CqlEvaluator> evaluators;
+
+	public GuidanceLogic(DaoRegistry daoRegistry, ChangeCounter changeCounter, KnowledgeArtifacts artifacts,
+			IValidationSupport validationSupport, ValueSetMembership valueSets) {
+		this.daoRegistry = daoRegistry;
+		this.changeCounter = changeCounter;
+		this.artifacts = artifacts;
+		this.validationSupport = validationSupport;
+		this.valueSets = valueSets;
+		this.evaluators = new VersionedCache<>(changeCounter, 1);
+	}
+
+	/**
+	 * The definitions of {@code libraries} for one patient, each library evaluated once, on first use.
+	 *
+	 * @param data the patient's record and the knowledge resources the CQL may retrieve
+	 */
+	public Definitions definitions(List<CanonicalType> libraries, List<Resource> data, RequestDetails request) {
+		List<Library> resolved = new ArrayList<>();
+		for (CanonicalType canonical : libraries) {
+			resolved.add(artifacts.byCanonical(Library.class, canonical.getValue(), request));
+		}
+		return new Definitions(evaluator(request), resolved, data, ZonedDateTime.now());
+	}
+
+	private CqlEvaluator evaluator(RequestDetails request) {
+		return evaluators.get("content", changeCounter.current(request), key -> {
+			List<Library> libraries = new ArrayList<>();
+			for (IBaseResource found : daoRegistry.getResourceDao("Library")
+					.search(SearchParameterMap.newSynchronous(), request).getAllResources()) {
+				libraries.add((Library) found);
+			}
+			ValueSetTerminology terminology = new ValueSetTerminology(validationSupport,
+					(system, code, url) -> valueSets.anyIn(List.of(new Coding(system, code, null)), url));
+			return new CqlEvaluator(CompiledLibraries.of(libraries), terminology);
+		});
+	}
+
+	/** The values of the definitions of some Libraries for one patient. Not shared between requests. */
+	public static final class Definitions {
+
+		private final CqlEvaluator evaluator;
+		private final List<Library> libraries;
+		private final List<Resource> data;
+		private final ZonedDateTime now;
+		private final Map<String, Map<String, Object>> valuesByLibrary = new HashMap<>();
+
+		Definitions(CqlEvaluator evaluator, List<Library> libraries, List<Resource> data, ZonedDateTime now) {
+			this.evaluator = evaluator;
+			this.libraries = libraries;
+			this.data = data;
+			this.now = now;
+		}
+
+		/** Whether these Libraries are all among the ones evaluated here. */
+		boolean covers(List<CanonicalType> canonicals) {
+			return canonicals.stream().allMatch(c -> libraries.stream().anyMatch(l -> l.getUrl().equals(
+					c.getValue().contains("|") ? c.getValue().substring(0, c.getValue().indexOf('|')) : c.getValue())));
+		}
+
+		/** Whether an applicability condition holds: its definition is true (false and null do not hold). */
+		public boolean isTrue(Expression expression) {
+			return Boolean.TRUE.equals(value(expression));
+		}
+
+		/** A dynamic value as a FHIR element; empty when the definition is null. */
+		public List<Base> fhirValue(Expression expression) {
+			Object value = value(expression);
+			return value == null ? List.of() : List.of(toFhir(value, expression));
+		}
+
+		private Object value(Expression expression) {
+			if (!CQL_IDENTIFIER.equals(expression.getLanguage())) {
+				throw new UnprocessableEntityException("Expression language '" + expression.getLanguage()
+						+ "' is not evaluated here: name a CQL definition (" + CQL_IDENTIFIER + ")");
+			}
+			return value(expression.getExpression());
+		}
+
+		/** The engine's value of a definition (FHIR model objects, CQL runtime values, lists, tuples). */
+		public Object value(String name) {
+			for (Library library : libraries) {
+				Map<String, Object> values = valuesByLibrary.computeIfAbsent(library.getUrl(),
+						url -> evaluator.evaluate(library.getName(), library.getVersion(), Set.of(), data, now));
+				if (values.containsKey(name)) {
+					return values.get(name);
+				}
+			}
+			throw new UnprocessableEntityException("No Library in 'library' defines '" + name + "'");
+		}
+
+		/** The names of the definitions of the first Library, in the order of its ELM. */
+		public Set<String> names() {
+			Library library = libraries.get(0);
+			return evaluator.definitions(library.getName(), library.getVersion());
+		}
+
+		/** A value the engine gave as a FHIR element, for a definition that is not a list or a tuple. */
+		public static Base toFhir(Object value, String name) {
+			return toFhir(value, new Expression().setExpression(name));
+		}
+
+		private static Base toFhir(Object value, Expression expression) {
+			if (value instanceof Base base) {
+				return base.copy();
+			}
+			if (value instanceof String text) {
+				return new StringType(text);
+			}
+			if (value instanceof Boolean bool) {
+				return new BooleanType(bool);
+			}
+			if (value instanceof Integer integer) {
+				return new IntegerType(integer);
+			}
+			if (value instanceof BigDecimal decimal) {
+				return new DecimalType(decimal);
+			}
+			if (value instanceof org.opencds.cqf.cql.engine.runtime.Quantity quantity) {
+				return new Quantity().setValue(quantity.getValue()).setUnit(quantity.getUnit())
+						.setSystem("http://unitsofmeasure.org").setCode(quantity.getUnit());
+			}
+			throw new UnprocessableEntityException("Definition '" + expression.getExpression() + "' gives a "
+					+ value.getClass().getSimpleName() + ", which is not a FHIR value");
+		}
+	}
+}
