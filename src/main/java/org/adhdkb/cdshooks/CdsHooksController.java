@@ -56,6 +56,7 @@ class CdsHooksController {
 	private final CdsServiceRequestJsonDeserializer requestParser;
 	private final CdsPrefetchSvc prefetch;
 	private final FeedbackStore feedback;
+	private final IssuedCards issued;
 	private final ObjectMapper requestMapper;
 	private final ObjectMapper responseMapper;
 	private final AdhdkbProperties properties;
@@ -64,7 +65,8 @@ class CdsHooksController {
 	private final int maxFeedbackItems;
 	private final boolean feedbackAllowed;
 
-	CdsHooksController(CdsServiceCatalog catalog, CdsPrefetchSvc prefetch, FeedbackStore feedback, FhirContext fhirContext,
+	CdsHooksController(CdsServiceCatalog catalog, CdsPrefetchSvc prefetch, FeedbackStore feedback, IssuedCards issued,
+			FhirContext fhirContext,
 			AdhdkbProperties properties, FhirServerPolicy fhirServers,
 			@Value("${adhdkb.cds.max-prefetch-size:5MB}") org.springframework.util.unit.DataSize maxPrefetchSize,
 			@Value("${adhdkb.cds.max-feedback-items:50}") int maxFeedbackItems,
@@ -73,6 +75,7 @@ class CdsHooksController {
 		this.catalog = catalog;
 		this.prefetch = prefetch;
 		this.feedback = feedback;
+		this.issued = issued;
 		// HAPI's mapper parses the FHIR resources inside the context and prefetch into model objects.
 		this.requestMapper = new CdsHooksObjectMapperFactory(fhirContext).newMapper();
 		this.requestParser = new CdsServiceRequestJsonDeserializer(fhirContext, requestMapper);
@@ -94,6 +97,7 @@ class CdsHooksController {
 	@PostMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<String> call(@PathVariable("id") String id, @RequestBody String body, HttpServletRequest servletRequest)
 			throws JsonProcessingException {
+		long started = System.nanoTime();
 		HookService service = service(id);
 		ObjectNode json = object(body);
 		String hook = json.path("hook").asText("");
@@ -116,7 +120,13 @@ class CdsHooksController {
 			throw new PreconditionFailedException(prefetchFailure(e));
 		}
 		HookCall call = new HookCall(hook, fhirBase(), new SystemRequestDetails());
-		List<CardJson.Card> cards = service.review().apply(HookData.from(request), call);
+		HookData data = HookData.from(request);
+		List<CardJson.Card> cards = service.review().apply(data, call);
+		String hookInstance = json.path("hookInstance").asText(null);
+		issued.remember(id, data.patientId(), hookInstance, json.path("fhirServer").asText(null), cards);
+		// one line per call, ids only: no PHI beyond the patient id the client chose to send
+		log.info("CDS call service={} hookInstance={} patient={} cards={} ms={}", id, hookInstance, data.patientId(),
+				cards.size(), (System.nanoTime() - started) / 1_000_000);
 		return json(HttpStatus.OK, new CardJson.Response(cards));
 	}
 

@@ -128,7 +128,7 @@ class EcaRules {
 		List<CardJson.Suggestion> suggestions = creates.isEmpty()
 				? List.of()
 				: List.of(cards.suggestion(action.getTitle(), creates));
-		return cards.card(CardFactory.Indicator.of(action.getPriority()), action.getTitle(), action.getDescription(),
+		return cards.card(action.getId(), CardFactory.Indicator.of(action.getPriority()), action.getTitle(), action.getDescription(),
 				cards.source(rule, call), suggestions, List.of(cards.link(rule, call)), call);
 	}
 
