@@ -6,7 +6,13 @@ import java.util.UUID;
 
 import ca.uhn.fhir.context.FhirContext;
 import org.adhdkb.guidance.KnowledgeArtifacts;
+import org.hl7.fhir.r4.model.BackboneElement;
+import org.hl7.fhir.r4.model.Base;
 import org.hl7.fhir.r4.model.CodeSystem;
+import org.hl7.fhir.r4.model.DomainResource;
+import org.hl7.fhir.r4.model.Element;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.Property;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.PlanDefinition;
@@ -25,6 +31,7 @@ class CardFactory {
 
 	static final String OVERRIDE_REASONS = "http://adhdkb.org/fhir/CodeSystem/cds-override-reason";
 	static final String CARD_KINDS = "http://adhdkb.org/fhir/CodeSystem/cds-card";
+	private static final String OUR_EXTENSIONS = "http://adhdkb.org/fhir/StructureDefinition/";
 	/** CDS Hooks: "summary ... SHALL be less than 140 characters". */
 	private static final int SUMMARY_LIMIT = 139;
 
@@ -100,11 +107,40 @@ class CardFactory {
 	CardJson.Action create(Resource resource, String description) {
 		Resource copy = resource.copy();
 		copy.setId((String) null);
+		withoutOurExtensions(copy);
 		return new CardJson.Action("create", description, encode(copy));
 	}
 
 	CardJson.Action update(Resource resource, String description) {
-		return new CardJson.Action("update", description, encode(resource));
+		Resource copy = resource.copy();
+		withoutOurExtensions(copy);
+		return new CardJson.Action("update", description, encode(copy));
+	}
+
+	/**
+	 * A suggested resource goes into the client's record: our own extensions (statement-source and the like) mean
+	 * nothing there and would fail its validation, so they are taken out, at every level.
+	 */
+	private static void withoutOurExtensions(Base element) {
+		if (element instanceof DomainResource resource) {
+			resource.getExtension().removeIf(CardFactory::ours);
+			resource.getModifierExtension().removeIf(CardFactory::ours);
+		}
+		if (element instanceof Element inner) {
+			inner.getExtension().removeIf(CardFactory::ours);
+		}
+		if (element instanceof BackboneElement backbone) {
+			backbone.getModifierExtension().removeIf(CardFactory::ours);
+		}
+		for (Property child : element.children()) {
+			for (Base value : child.getValues()) {
+				withoutOurExtensions(value);
+			}
+		}
+	}
+
+	private static boolean ours(Extension extension) {
+		return extension.getUrl() != null && extension.getUrl().startsWith(OUR_EXTENSIONS);
 	}
 
 	static String name(MedicationKnowledge medicine) {
@@ -141,8 +177,18 @@ class CardFactory {
 		return fhirContext.newJsonParser().encodeResourceToString(resource);
 	}
 
+	/**
+	 * The knowledge browser's page of the resource (its hash routes, see static/ui/main.js), for people: HAPI's own
+	 * view of a resource is a developer's page. Other types have no page there, so they link to the FHIR resource.
+	 */
 	private static String url(Resource resource, HookCall call) {
-		return call.fhirBase() + "/" + resource.fhirType() + "/" + resource.getIdElement().getIdPart();
+		String id = java.net.URLEncoder.encode(resource.getIdElement().getIdPart(), java.nio.charset.StandardCharsets.UTF_8);
+		return switch (resource.fhirType()) {
+			case "MedicationKnowledge" -> call.pagesBase() + "/#/medicine/" + id;
+			case "PlanDefinition" -> call.pagesBase() + "/#/plan/" + id;
+			case "ActivityDefinition" -> call.pagesBase() + "/#/activity/" + id;
+			default -> call.fhirBase() + "/" + resource.fhirType() + "/" + id;
+		};
 	}
 
 	private static String shortened(String text) {

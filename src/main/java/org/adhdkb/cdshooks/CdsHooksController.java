@@ -38,6 +38,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
@@ -119,7 +120,10 @@ class CdsHooksController {
 			// Per CDS Hooks: data the service needs and cannot obtain is a 412.
 			throw new PreconditionFailedException(prefetchFailure(e));
 		}
-		HookCall call = new HookCall(hook, fhirBase(), new SystemRequestDetails());
+		String fhirBase = fhirBase();
+		String pagesBase = fhirBase.endsWith(FhirRestConfig.FHIR_PATH)
+				? fhirBase.substring(0, fhirBase.length() - FhirRestConfig.FHIR_PATH.length()) : fhirBase;
+		HookCall call = new HookCall(hook, fhirBase, pagesBase, new SystemRequestDetails());
 		HookData data = HookData.from(request);
 		List<CardJson.Card> cards = service.review().apply(data, call);
 		String hookInstance = json.path("hookInstance").asText(null);
@@ -140,6 +144,47 @@ class CdsHooksController {
 		}
 		List<String> stored = feedback.store(id, object(body), maxFeedbackItems, new SystemRequestDetails());
 		return json(HttpStatus.OK, Map.of("stored", stored));
+	}
+
+	/**
+	 * What the mappings above do not take: a method, a body type or an accepted type they cannot serve. Spring would
+	 * answer with its own words before our handlers run; here the client gets {@code {"error": ...}} saying what to
+	 * send instead.
+	 */
+	@RequestMapping(path = {"/{id}", "/{id}/feedback"})
+	ResponseEntity<String> notServed(HttpServletRequest request) throws JsonProcessingException {
+		boolean discovery = request.getRequestURI().replaceAll("/+$", "").endsWith("/cds-services");
+		String allowed = discovery ? "GET" : "POST";
+		String method = request.getMethod();
+		if (!method.equals(allowed) && !(discovery && method.equals("HEAD"))) {
+			ResponseEntity<String> refused = error(HttpStatus.METHOD_NOT_ALLOWED, discovery
+					? "The discovery endpoint /cds-services answers GET; call a service with POST /cds-services/{id}"
+					: method + " is not supported here: call a CDS service (or send its feedback) with POST and a JSON body; "
+							+ "GET /cds-services lists the services");
+			return ResponseEntity.status(refused.getStatusCode()).headers(refused.getHeaders()).header("Allow", allowed)
+					.body(refused.getBody());
+		}
+		String contentType = request.getContentType();
+		if (method.equals("POST") && !isJson(contentType)) {
+			return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "The request body must be JSON: send it with the header "
+					+ "Content-Type: application/json" + (contentType == null ? "" : " (this one was " + contentType + ")"));
+		}
+		return error(HttpStatus.NOT_ACCEPTABLE, "CDS Hooks answers are JSON: accept application/json (the Accept header "
+				+ "of this request was " + request.getHeader("Accept") + ")");
+	}
+
+	/** Discovery takes GET only (an open mapping here would be preferred by Spring over the GET for a plain GET). */
+	@RequestMapping(method = {RequestMethod.POST, RequestMethod.PUT, RequestMethod.PATCH, RequestMethod.DELETE})
+	ResponseEntity<String> discoveryNotServed(HttpServletRequest request) throws JsonProcessingException {
+		return notServed(request);
+	}
+
+	private static boolean isJson(String contentType) {
+		try {
+			return contentType != null && MediaType.APPLICATION_JSON.isCompatibleWith(MediaType.parseMediaType(contentType));
+		} catch (org.springframework.http.InvalidMediaTypeException e) {
+			return false;
+		}
 	}
 
 	@ExceptionHandler(BaseServerResponseException.class)

@@ -11,6 +11,7 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.param.TokenParam;
 import org.adhdkb.cache.ChangeCounter;
 import org.adhdkb.cache.VersionedCache;
+import org.adhdkb.guidance.PatientRecord;
 import org.adhdkb.guidance.PlanApplier;
 import org.adhdkb.guidance.ValueSetMembership;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -63,6 +64,46 @@ class EcaRules {
 			}
 		}
 		return result;
+	}
+
+	/**
+	 * Rules triggered by a medicine the patient already takes, fired by orders that make their condition true: an SSRI
+	 * ordered for a patient on atomoxetine. Only the cards that the orders add are given ({@code withOrders} is the
+	 * data with the draft orders counted as taken, see {@link HookData#withDraftOrdersActive()}), so an unrelated order
+	 * does not repeat what was already true before it.
+	 */
+	List<CardJson.Card> fireForTakenMedicines(HookData withoutOrders, HookData withOrders, HookCall call, Set<String> fired) {
+		List<CardJson.Card> result = new ArrayList<>();
+		for (PlanDefinition rule : rules(call)) {
+			for (PlanDefinitionActionComponent action : rule.getAction()) {
+				String key = rule.getUrl() + "#" + action.getId();
+				if (fired.contains(key) || !triggeredByTaken(action, call.hook(), withoutOrders)) {
+					continue;
+				}
+				List<CardJson.Card> after = cardsOf(rule, action, withOrders, call);
+				if (after.isEmpty()) {
+					continue;
+				}
+				Set<String> before = new java.util.HashSet<>();
+				cardsOf(rule, action, withoutOrders, call).forEach(card -> before.add(card.kind()));
+				List<CardJson.Card> added = after.stream().filter(card -> !before.contains(card.kind())).toList();
+				if (!added.isEmpty()) {
+					fired.add(key);
+					result.addAll(added);
+				}
+			}
+		}
+		return result;
+	}
+
+	private boolean triggeredByTaken(PlanDefinitionActionComponent action, String hook, HookData data) {
+		for (Resource medication : data.record().medications()) {
+			if (PatientRecord.isActive(medication)
+					&& triggeredBy(action, hook, PatientRecord.medicationCode(medication))) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private List<PlanDefinition> rules(HookCall call) {

@@ -51,7 +51,7 @@ class OrderReview {
 		List<CardJson.Card> result = new ArrayList<>();
 		Set<String> fired = new HashSet<>();
 		boolean weightCardGiven = false;
-		ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
+		HookData withOrders = data.withDraftOrdersActive(); // the rules see every order of the call as taken
 		for (MedicationRequest draft : data.draftOrders()) {
 			CodeableConcept code = HookData.medicationCode(draft);
 			MedicationKnowledge medicine = artifacts.medicineByCode(code, call.request());
@@ -61,6 +61,7 @@ class OrderReview {
 			DosingPlan plan = DosingCalculator.plan(medicine, facts);
 			DraftDose dose = DraftDose.of(draft);
 			MedicationRequest current = currentOrder(data.record(), medicine, draft, call);
+			ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
 			DoseInputs inputs = DoseInputs.of(data.record(), facts, medicine, plan, measureWeight);
 			result.addAll(doseCards(draft, code, medicine, plan, dose, current == null, facts, inputs, call));
 			if (plan.missingWeight() && !weightCardGiven) {
@@ -71,9 +72,10 @@ class OrderReview {
 				weightCardGiven = true;
 			}
 			if (current == null || !Objects.equals(DraftDose.of(current).dailyMg(), dose.dailyMg())) {
-				result.addAll(rules.fire(code, data, call, fired)); // a renewal of an unchanged order fires no rule
+				result.addAll(rules.fire(code, withOrders, call, fired)); // a renewal of an unchanged order fires no rule
 			}
 		}
+		result.addAll(rules.fireForTakenMedicines(data, withOrders, call, fired));
 		return result;
 	}
 
@@ -176,8 +178,25 @@ class OrderReview {
 			DraftDose dose, BigDecimal dailyMg, String which) {
 		MedicationRequest corrected = dose.withDailyDose(draft, dailyMg);
 		matchProductToDose(corrected, ordered, medicine);
-		return cards.suggestion("Change the dose to the %s, %s mg/day".formatted(which, mg(dailyMg)),
-				List.of(cards.update(corrected, "The same order with a daily dose of " + mg(dailyMg) + " mg")));
+		return cards.suggestion(changeLabel(corrected, dose, dailyMg),
+				List.of(cards.update(corrected, "The same order with the %s: %s mg a day".formatted(which, mg(dailyMg)))));
+	}
+
+	/** The label names the action, as the prescriber would say it: "Change to 20 mg twice daily". */
+	private static String changeLabel(MedicationRequest corrected, DraftDose dose, BigDecimal dailyMg) {
+		if (corrected.getDosageInstruction().size() != 1 || dose.administrations() == null
+				|| dose.administrations().stripTrailingZeros().scale() > 0) {
+			return "Change to " + mg(dailyMg) + " mg a day";
+		}
+		BigDecimal perDose = corrected.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue();
+		int times = dose.administrations().intValue();
+		String often = switch (times) {
+			case 1 -> "once daily";
+			case 2 -> "twice daily";
+			case 3 -> "three times daily";
+			default -> times + " times daily";
+		};
+		return "Change to %s mg %s".formatted(mg(perDose), often) + (times > 1 ? " (" + mg(dailyMg) + " mg a day)" : "");
 	}
 
 	/**

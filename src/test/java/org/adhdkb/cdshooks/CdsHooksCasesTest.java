@@ -112,11 +112,19 @@ class CdsHooksCasesTest extends ServerTestBase {
 			JsonNode match = unmatched.stream().filter(card -> matches(card, want)).findFirst().orElse(null);
 			assertThat(match).as("a card like %s among %s", want, response.body()).isNotNull();
 			unmatched.remove(match);
-			assertThat(match.at("/source/url").asText()).startsWith(fhirBase() + "/");
-			assertThat(match.get("links")).isNotEmpty();
+			// links are for people: the knowledge browser's pages, absolute
+			assertThat(match.at("/source/url").asText()).startsWith(baseUrl() + "/#/");
+			assertThat(match.get("links")).isNotEmpty().allSatisfy(link -> {
+				assertThat(link.get("url").asText()).startsWith(baseUrl() + "/#/");
+				assertThat(link.get("type").asText()).isEqualTo("absolute");
+			});
+			// suggested resources go into the client's record: none of our own extensions in them
+			match.path("suggestions").forEach(suggestion -> suggestion.get("actions").forEach(action ->
+					assertThat(action.path("resource").toString()).doesNotContain("http://adhdkb.org/fhir/StructureDefinition/")));
 			if (testCase.has("updatedDailyDoseMg") && match.has("suggestions")
 					&& match.at("/suggestions/0/actions/0/type").asText().equals("update")) {
 				JsonNode updated = match.at("/suggestions/0/actions/0/resource");
+				assertThat(match.at("/suggestions/0/label").asText()).as("the label names the action").startsWith("Change to ");
 				assertThat(dailyDose(updated)).isEqualByComparingTo(testCase.get("updatedDailyDoseMg").decimalValue());
 				assertThat(updated.get("id").asText()).as("the update replaces the draft").isEqualTo(
 						testCase.at("/draftOrders/0/id").asText());

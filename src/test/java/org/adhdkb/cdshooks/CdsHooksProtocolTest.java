@@ -43,8 +43,18 @@ class CdsHooksProtocolTest extends ServerTestBase {
 		assertError(post("/cds-services/adhd-order-sign", request("patient-view", "p1", null)), 400);
 		assertError(post("/cds-services/adhd-order-sign", "{\"hook\":\"order-sign\",\"context\":{\"patientId\":\"p\"}}"), 400);
 		assertError(post("/cds-services/adhd-order-sign", "{\"hook\":\"order-sign\",\"hookInstance\":\"x\"}"), 400);
-		assertError(send("POST", "/cds-services/adhd-order-sign", "hello", "Content-Type", "text/plain"), 415);
-		assertError(get("/cds-services/adhd-order-sign"), 405);
+		HttpResponse<String> textPlain = send("POST", "/cds-services/adhd-order-sign", "hello", "Content-Type", "text/plain");
+		assertError(textPlain, 415);
+		assertThat(textPlain.body()).contains("Content-Type: application/json");
+		HttpResponse<String> get = get("/cds-services/adhd-order-sign");
+		assertError(get, 405);
+		assertThat(get.headers().firstValue("Allow")).contains("POST");
+		assertThat(get.body()).contains("POST");
+		assertError(send("DELETE", "/cds-services", null), 405);
+		HttpResponse<String> html = send("POST", "/cds-services/adhd-order-sign", request("order-sign", "p1", null).toString(),
+				"Content-Type", "application/json", "Accept", "text/html");
+		assertError(html, 406);
+		assertThat(html.body()).contains("application/json");
 		ObjectNode badFhirServer = request("patient-view", "p1", null);
 		badFhirServer.put("fhirServer", "file:///etc/passwd");
 		assertError(post("/cds-services/adhd-patient-view", badFhirServer), 400);
@@ -192,6 +202,13 @@ class CdsHooksProtocolTest extends ServerTestBase {
 		String maximumCard = maximum.get("uuid").asText();
 		String followUpCard = followUp.get("uuid").asText();
 		String suggestion = maximum.at("/suggestions/0/uuid").asText();
+
+		// the dose card says what it was computed from: weight and its date, age, the band in words, the maximum's source
+		assertThat(maximum.get("detail").asText()).contains("weight **20 kg** measured on 2026-01-01", "age **8 years**",
+				"body weight up to 70 kg, age 6 to 17 years", "US FDA label, STRATTERA").doesNotContain("weight-up-to-70kg");
+		// and that weight, 11 months old for an 8-year-old, is out of date (NICE NG87: every 3 months up to 10 years)
+		assertThat(card(cards, "out of date").get("suggestions")).hasSize(1);
+		assertThat(maximum.at("/suggestions/0/label").asText()).isEqualTo("Change to 10 mg once daily");
 
 		// each card offers the reasons of its kind (CodeSystem cds-card), not one list for all
 		assertThat(codes(maximum.get("overrideReasons"))).contains("specialist-advice").doesNotContain("already-arranged");
