@@ -11,6 +11,7 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.param.TokenParam;
 import org.adhdkb.cache.ChangeCounter;
 import org.adhdkb.cache.VersionedCache;
+import org.adhdkb.guidance.KnowledgeArtifacts;
 import org.adhdkb.guidance.PatientRecord;
 import org.adhdkb.guidance.PlanApplier;
 import org.adhdkb.guidance.ValueSetMembership;
@@ -18,6 +19,8 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.DataRequirement;
+import org.hl7.fhir.r4.model.MedicationKnowledge;
+import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.PlanDefinition;
 import org.hl7.fhir.r4.model.PlanDefinition.PlanDefinitionActionComponent;
 import org.hl7.fhir.r4.model.RequestGroup;
@@ -42,10 +45,12 @@ class EcaRules {
 	private final PlanApplier applier;
 	private final ValueSetMembership valueSets;
 	private final CardFactory cards;
+	private final KnowledgeArtifacts artifacts;
 	private final VersionedCache<String, List<PlanDefinition>> rules;
 
 	EcaRules(DaoRegistry daoRegistry, PlanApplier applier, ValueSetMembership valueSets, CardFactory cards,
-			ChangeCounter changeCounter) {
+			KnowledgeArtifacts artifacts, ChangeCounter changeCounter) {
+		this.artifacts = artifacts;
 		this.daoRegistry = daoRegistry;
 		this.applier = applier;
 		this.valueSets = valueSets;
@@ -154,30 +159,65 @@ class EcaRules {
 				continue; // the rule's condition did not hold, or this is another action of the rule
 			}
 			if (action.getSelectionBehavior() == PlanDefinition.ActionSelectionBehavior.ANY) {
-				top.getAction().forEach(child -> result.add(card(rule, child, requests, call)));
+				top.getAction().forEach(child -> result.add(card(rule, child, requests, data, call)));
 			} else {
-				result.add(card(rule, top, requests, call));
+				result.add(card(rule, top, requests, data, call));
 			}
 		}
 		return result;
 	}
 
 	private CardJson.Card card(PlanDefinition rule, RequestGroupActionComponent action, Map<String, Resource> requests,
-			HookCall call) {
-		List<CardJson.Action> creates = new ArrayList<>();
-		collectRequests(action, requests, creates);
-		List<CardJson.Suggestion> suggestions = creates.isEmpty()
+			HookData data, HookCall call) {
+		List<CardJson.Action> actions = new ArrayList<>();
+		List<MedicationRequest> updated = new ArrayList<>();
+		collectRequests(action, requests, data, call, actions, updated);
+		String label = updated.isEmpty() ? action.getTitle() : "Add to this order: " + firstSentence(action.getDescription());
+		List<CardJson.Suggestion> suggestions = actions.isEmpty()
 				? List.of()
-				: List.of(cards.suggestion(action.getTitle(), creates));
+				: List.of(cards.suggestion(label, actions));
 		return cards.card(action.getId(), CardFactory.Indicator.of(action.getPriority()), action.getTitle(), action.getDescription(),
 				cards.source(rule, call), suggestions, List.of(cards.link(rule, call)), call);
 	}
 
-	private void collectRequests(RequestGroupActionComponent action, Map<String, Resource> requests,
-			List<CardJson.Action> into) {
+	/**
+	 * A proposed order of a medicine the call already orders becomes an update of that draft, with the action's advice
+	 * as a note: never a second order of the same medicine beside the draft.
+	 */
+	private void collectRequests(RequestGroupActionComponent action, Map<String, Resource> requests, HookData data,
+			HookCall call, List<CardJson.Action> into, List<MedicationRequest> updated) {
 		if (action.hasResource() && requests.containsKey(action.getResource().getReference())) {
-			into.add(cards.create(requests.get(action.getResource().getReference()), action.getTitle()));
+			Resource request = requests.get(action.getResource().getReference());
+			MedicationRequest draft = request instanceof MedicationRequest proposed ? draftOfSame(proposed, data, call) : null;
+			if (draft == null) {
+				into.add(cards.create(request, action.getTitle()));
+			} else if (!updated.contains(draft)) {
+				MedicationRequest noted = draft.copy();
+				noted.addNote().setText(action.getDescription());
+				into.add(cards.update(noted, "This order, with the note: " + action.getDescription()));
+				updated.add(draft);
+			}
 		}
-		action.getAction().forEach(child -> collectRequests(child, requests, into));
+		action.getAction().forEach(child -> collectRequests(child, requests, data, call, into, updated));
+	}
+
+	private MedicationRequest draftOfSame(MedicationRequest proposed, HookData data, HookCall call) {
+		MedicationKnowledge medicine = artifacts.medicineByCode(HookData.medicationCode(proposed), call.request());
+		if (medicine == null) {
+			return null;
+		}
+		for (MedicationRequest draft : data.draftOrders()) {
+			MedicationKnowledge ordered = artifacts.medicineByCode(HookData.medicationCode(draft), call.request());
+			if (ordered != null && ordered.getIdElement().getIdPart().equals(medicine.getIdElement().getIdPart())) {
+				return draft;
+			}
+		}
+		return null;
+	}
+
+	private static String firstSentence(String text) {
+		int end = text.indexOf(". ");
+		String sentence = end < 0 ? text : text.substring(0, end + 1);
+		return sentence.isEmpty() ? sentence : Character.toLowerCase(sentence.charAt(0)) + sentence.substring(1);
 	}
 }

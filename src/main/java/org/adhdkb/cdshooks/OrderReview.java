@@ -89,13 +89,16 @@ class OrderReview {
 		if (dose.known()) {
 			if (maximum != null && dose.dailyMg().compareTo(maximum) > 0) {
 				BigDecimal corrected = newPatient && plan.startingDailyMg() != null ? plan.startingDailyMg() : maximum;
+				Correction correction = replace(draft, code, medicine, dose, corrected,
+						newPatient ? "starting dose" : "maximum", call);
 				found.add(cards.card("dose-above-maximum", CardFactory.Indicator.CRITICAL,
 						"%s %s mg/day is above the maximum of %s mg/day for this patient".formatted(
 								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(maximum)),
-						"The order gives **%s mg a day**. For this patient the maximum is **%s mg a day**.%s%s"
-								.formatted(mg(dose.dailyMg()), mg(maximum), checkedWith, statement(medicine, plan, "maximum-dose")),
+						"The order gives **%s mg a day**. For this patient the maximum is **%s mg a day**.%s%s%s"
+								.formatted(mg(dose.dailyMg()), mg(maximum), correction.note(), checkedWith,
+										statement(medicine, plan, "maximum-dose")),
 						cards.source(medicine, call),
-						List.of(replace(draft, code, medicine, dose, corrected, newPatient ? "starting dose" : "maximum")),
+						correction.suggestions(),
 						List.of(cards.link(medicine, call)), call));
 			} else if (maximum == null && ceiling != null && dose.dailyMg().compareTo(ceiling) > 0) {
 				found.add(cards.card("dose-above-highest-maximum", CardFactory.Indicator.CRITICAL,
@@ -105,13 +108,15 @@ class OrderReview {
 								.formatted(name, mg(ceiling), mg(dose.dailyMg())),
 						cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call));
 			} else if (newPatient && plan.startingDailyMg() != null && dose.dailyMg().compareTo(plan.startingDailyMg()) > 0) {
+				Correction correction = replace(draft, code, medicine, dose, plan.startingDailyMg(), "starting dose", call);
 				found.add(cards.card("dose-above-start", CardFactory.Indicator.WARNING,
 						"%s %s mg/day is above the recommended start of %s mg/day".formatted(
 								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(plan.startingDailyMg())),
-						"This patient has no current order of %s, so this is a start. For this patient the recommended starting dose is **%s mg a day**.%s%s"
-								.formatted(name, mg(plan.startingDailyMg()), checkedWith, statement(medicine, plan, "starting-dose")),
+						"This patient has no current order of %s, so this is a start. For this patient the recommended starting dose is **%s mg a day**.%s%s%s"
+								.formatted(name, mg(plan.startingDailyMg()), correction.note(), checkedWith,
+										statement(medicine, plan, "starting-dose")),
 						cards.source(medicine, call),
-						List.of(replace(draft, code, medicine, dose, plan.startingDailyMg(), "starting dose")),
+						correction.suggestions(),
 						List.of(cards.link(medicine, call)), call));
 			}
 			return found;
@@ -174,65 +179,49 @@ class OrderReview {
 		return period.toTotalMonths() > 0 && period.getDays() == 0 ? period.toTotalMonths() + " months" : period.getDays() + " days";
 	}
 
-	private CardJson.Suggestion replace(MedicationRequest draft, CodeableConcept ordered, MedicationKnowledge medicine,
-			DraftDose dose, BigDecimal dailyMg, String which) {
-		MedicationRequest corrected = dose.withDailyDose(draft, dailyMg);
-		matchProductToDose(corrected, ordered, medicine);
-		return cards.suggestion(changeLabel(corrected, dose, dailyMg),
-				List.of(cards.update(corrected, "The same order with the %s: %s mg a day".formatted(which, mg(dailyMg)))));
-	}
-
-	/** The label names the action, as the prescriber would say it: "Change to 20 mg twice daily". */
-	private static String changeLabel(MedicationRequest corrected, DraftDose dose, BigDecimal dailyMg) {
-		if (corrected.getDosageInstruction().size() != 1 || dose.administrations() == null
-				|| dose.administrations().stripTrailingZeros().scale() > 0) {
-			return "Change to " + mg(dailyMg) + " mg a day";
-		}
-		BigDecimal perDose = corrected.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue();
-		int times = dose.administrations().intValue();
-		String often = switch (times) {
-			case 1 -> "once daily";
-			case 2 -> "twice daily";
-			case 3 -> "three times daily";
-			default -> times + " times daily";
-		};
-		return "Change to %s mg %s".formatted(mg(perDose), often) + (times > 1 ? " (" + mg(dailyMg) + " mg a day)" : "");
-	}
+	/** What a dose card suggests: the corrected order, or nothing and why (said in the card's detail). */
+	private record Correction(List<CardJson.Suggestion> suggestions, String note) {}
 
 	/**
-	 * A product order whose dose changed names the product of that strength when the medicine has one, and otherwise
-	 * the ingredient, so the corrected order never asks for half of a 4 mg extended-release tablet.
+	 * The draft with the dose changed so that it orders at most {@code dailyMg} a day, in the same number of doses and
+	 * with the same product: in whole units of the product when the order names one, in mg for an ingredient order.
 	 */
-	private static void matchProductToDose(MedicationRequest corrected, CodeableConcept ordered, MedicationKnowledge medicine) {
-		boolean orderedProduct = ordered.getCoding().stream().anyMatch(c -> DraftDose.unitStrengthMg(c, medicine) != null);
-		if (!orderedProduct) {
-			return;
+	private Correction replace(MedicationRequest draft, CodeableConcept ordered, MedicationKnowledge medicine,
+			DraftDose dose, BigDecimal dailyMg, String which, HookCall call) {
+		ProductDose product = ProductDose.of(ordered, artifacts, call.request());
+		if (product == null) {
+			MedicationRequest corrected = dose.withDailyDose(draft, dailyMg);
+			BigDecimal perDose = corrected.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue();
+			return new Correction(List.of(cards.suggestion(changeLabel(mg(perDose) + " mg", dose, perDose), List.of(
+					cards.update(corrected, "The same order with the %s: %s mg a day".formatted(which, mg(dailyMg)))))), "");
 		}
-		BigDecimal perDose = corrected.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue();
-		Coding replacement = null;
-		for (Coding coding : medicine.getCode().getCoding()) {
-			BigDecimal strength = DraftDose.unitStrengthMg(coding, medicine);
-			if (strength != null && strength.compareTo(perDose) == 0 && sameForm(coding, ordered, medicine)) {
-				replacement = coding;
-				break;
-			}
-			if (strength == null && replacement == null) {
-				replacement = coding; // the ingredient, unless a product of the right strength comes later
-			}
+		BigDecimal perDoseMg = dailyMg.divide(dose.administrations(), 6, java.math.RoundingMode.DOWN);
+		BigDecimal units = product.unitsFor(perDoseMg);
+		String productName = ordered.hasText() ? ordered.getText() : ordered.getCodingFirstRep().getDisplay();
+		if (units.signum() <= 0) {
+			List<String> smaller = product.smallerStrengths(medicine, perDoseMg, artifacts, call.request());
+			return new Correction(List.of(), ("\n\nNo change of this order is suggested: %s cannot give %s mg or less per dose "
+					+ "(%s).%s").formatted(productName, mg(perDoseMg.setScale(1, java.math.RoundingMode.DOWN)),
+					product.step() == null ? "its dose is not counted in units"
+							: "one %s holds %s mg".formatted(product.unitName(), mg(product.mgPerUnit())),
+					smaller.isEmpty() ? "" : " Strengths of the same form that can: " + String.join(", ", smaller) + "."));
 		}
-		if (replacement != null) {
-			corrected.setMedication(new CodeableConcept().addCoding(replacement.copy()));
-		}
+		MedicationRequest corrected = product.apply(draft, units, dose.administrations());
+		BigDecimal perDose = units.multiply(product.mgPerUnit());
+		BigDecimal daily = perDose.multiply(dose.administrations());
+		return new Correction(List.of(cards.suggestion(
+				changeLabel(product.amount(units) + " (" + mg(perDose) + " mg)", dose, perDose),
+				List.of(cards.update(corrected, "The same order of %s, %s %s: %s mg a day, the %s rounded down to whole doses"
+						.formatted(productName, product.amount(units), ProductDose.often(dose.administrations()), mg(daily),
+								which))))), "");
 	}
 
-	/** Whether a product has the dose form of the ordered one: the part of the RxNorm name after the strength. */
-	private static boolean sameForm(Coding product, CodeableConcept ordered, MedicationKnowledge medicine) {
-		String form = DraftDose.doseForm(product.getDisplay());
-		return ordered.getCoding().stream()
-				.filter(c -> DraftDose.unitStrengthMg(c, medicine) != null)
-				.map(c -> medicine.getCode().getCoding().stream()
-						.filter(m -> m.getCode().equals(c.getCode())).findFirst().map(Coding::getDisplay).orElse(""))
-				.anyMatch(display -> DraftDose.doseForm(display).equals(form));
+	/** The label names the action, as the prescriber would say it: "Change to 1 capsule (40 mg) once daily". */
+	private static String changeLabel(String amount, DraftDose dose, BigDecimal perDoseMg) {
+		BigDecimal times = dose.administrations();
+		String label = "Change to " + amount + " " + ProductDose.often(times);
+		return times.compareTo(BigDecimal.ONE) > 0 && times.stripTrailingZeros().scale() <= 0
+				? label + " (" + mg(perDoseMg.multiply(times)) + " mg a day)" : label;
 	}
 
 	/** The patient's current (active) order of the same medicine, other than the draft itself; null if none. */
