@@ -249,7 +249,9 @@ class CdsHooksProtocolTest extends ServerTestBase {
 
 		String summaryPath = "/fhir/AuditEvent/$cds-feedback-summary?service=adhd-order-sign";
 		assertThat(get(summaryPath).statusCode()).as("the audit trail is not for anonymous readers").isEqualTo(401);
-		HttpResponse<String> summary = get(summaryPath, "Authorization", token);
+		assertThat(get(summaryPath, "Authorization", "Bearer " + TestIssuer.get().token("system/Patient.rs")).statusCode())
+				.as("a token that may not read AuditEvent").isEqualTo(403);
+		HttpResponse<String> summary = get(summaryPath, "Authorization", "Bearer " + TestIssuer.get().token("system/AuditEvent.rs"));
 		assertThat(summary.statusCode()).as(summary.body()).isEqualTo(200);
 		JsonNode byCard = JSON.readTree(summary.body()).get("parameter");
 		JsonNode maximumCounts = summaryOf(byCard, "dose-above-maximum");
