@@ -16,6 +16,7 @@ import org.adhdkb.guidance.PatientRecord;
 import org.adhdkb.guidance.PlanApplier;
 import org.adhdkb.guidance.ValueSetMembership;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.ActivityDefinition;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.DataRequirement;
@@ -171,8 +172,9 @@ class EcaRules {
 			HookData data, HookCall call) {
 		List<CardJson.Action> actions = new ArrayList<>();
 		List<MedicationRequest> updated = new ArrayList<>();
-		collectRequests(action, requests, data, call, actions, updated);
-		String label = updated.isEmpty() ? action.getTitle() : "Add to this order: " + firstSentence(action.getDescription());
+		List<RequestGroupActionComponent> creating = new ArrayList<>();
+		collectRequests(action, requests, data, call, actions, updated, creating);
+		String label = updated.isEmpty() ? label(rule, creating, call) : "Add to this order: " + firstSentence(action.getDescription());
 		List<CardJson.Suggestion> suggestions = actions.isEmpty()
 				? List.of()
 				: List.of(cards.suggestion(label, actions));
@@ -185,12 +187,14 @@ class EcaRules {
 	 * as a note: never a second order of the same medicine beside the draft.
 	 */
 	private void collectRequests(RequestGroupActionComponent action, Map<String, Resource> requests, HookData data,
-			HookCall call, List<CardJson.Action> into, List<MedicationRequest> updated) {
+			HookCall call, List<CardJson.Action> into, List<MedicationRequest> updated,
+			List<RequestGroupActionComponent> creating) {
 		if (action.hasResource() && requests.containsKey(action.getResource().getReference())) {
 			Resource request = requests.get(action.getResource().getReference());
 			MedicationRequest draft = request instanceof MedicationRequest proposed ? draftOfSame(proposed, data, call) : null;
 			if (draft == null) {
 				into.add(cards.create(request, action.getTitle()));
+				creating.add(action);
 			} else if (!updated.contains(draft)) {
 				MedicationRequest noted = draft.copy();
 				noted.addNote().setText(action.getDescription());
@@ -198,7 +202,42 @@ class EcaRules {
 				updated.add(draft);
 			}
 		}
-		action.getAction().forEach(child -> collectRequests(child, requests, data, call, into, updated));
+		action.getAction().forEach(child -> collectRequests(child, requests, data, call, into, updated, creating));
+	}
+
+	/**
+	 * A label that names what accepting does, from the titles of the ActivityDefinitions whose requests it creates
+	 * ("Book a follow-up visit, measure blood pressure, ..."), not the card's summary again.
+	 */
+	private String label(PlanDefinition rule, List<RequestGroupActionComponent> creating, HookCall call) {
+		List<String> titles = new ArrayList<>();
+		for (RequestGroupActionComponent created : creating) {
+			PlanDefinitionActionComponent step = planAction(rule.getAction(), created.getId());
+			String title = step != null && step.hasDefinitionCanonicalType()
+					&& step.getDefinitionCanonicalType().getValue().contains("/ActivityDefinition/")
+					? artifacts.byCanonical(ActivityDefinition.class, step.getDefinitionCanonicalType().getValue(),
+							call.request()).getTitle()
+					: created.getTitle();
+			titles.add(titles.isEmpty() ? title : Character.toLowerCase(title.charAt(0)) + title.substring(1));
+		}
+		if (titles.size() == 1) {
+			return titles.get(0);
+		}
+		return String.join(", ", titles.subList(0, titles.size() - 1)) + " and " + titles.get(titles.size() - 1);
+	}
+
+	/** The rule's action (at any depth) with this id; the RequestGroup's actions carry the ids of the plan's. */
+	private static PlanDefinitionActionComponent planAction(List<PlanDefinitionActionComponent> actions, String id) {
+		for (PlanDefinitionActionComponent action : actions) {
+			if (id.equals(action.getId())) {
+				return action;
+			}
+			PlanDefinitionActionComponent inner = planAction(action.getAction(), id);
+			if (inner != null) {
+				return inner;
+			}
+		}
+		return null;
 	}
 
 	private MedicationRequest draftOfSame(MedicationRequest proposed, HookData data, HookCall call) {
