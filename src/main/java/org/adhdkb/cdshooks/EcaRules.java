@@ -192,7 +192,9 @@ class EcaRules {
 		if (action.hasResource() && requests.containsKey(action.getResource().getReference())) {
 			Resource request = requests.get(action.getResource().getReference());
 			MedicationRequest draft = request instanceof MedicationRequest proposed ? draftOfSame(proposed, data, call) : null;
-			if (draft == null) {
+			if (draft == null && request instanceof MedicationRequest proposed && alreadyTaken(proposed, data, call)) {
+				// advice about a medicine the patient already takes: the card says it; a second order would be wrong
+			} else if (draft == null) {
 				into.add(cards.create(request, action.getTitle()));
 				creating.add(action);
 			} else if (!updated.contains(draft)) {
@@ -220,8 +222,8 @@ class EcaRules {
 					: created.getTitle();
 			titles.add(titles.isEmpty() ? title : Character.toLowerCase(title.charAt(0)) + title.substring(1));
 		}
-		if (titles.size() == 1) {
-			return titles.get(0);
+		if (titles.size() <= 1) {
+			return titles.isEmpty() ? "" : titles.get(0);
 		}
 		return String.join(", ", titles.subList(0, titles.size() - 1)) + " and " + titles.get(titles.size() - 1);
 	}
@@ -238,6 +240,24 @@ class EcaRules {
 			}
 		}
 		return null;
+	}
+
+	/** Whether the record (not the drafts of this call) has an active order of the proposed medicine. */
+	private boolean alreadyTaken(MedicationRequest proposed, HookData data, HookCall call) {
+		MedicationKnowledge medicine = artifacts.medicineByCode(HookData.medicationCode(proposed), call.request());
+		if (medicine == null) {
+			return false;
+		}
+		List<String> drafts = data.draftOrders().stream().map(d -> d.getIdElement().getIdPart()).toList();
+		for (Resource taken : data.record().medications()) {
+			if (PatientRecord.isActive(taken) && !drafts.contains(taken.getIdElement().getIdPart())) {
+				MedicationKnowledge same = artifacts.medicineByCode(PatientRecord.medicationCode(taken), call.request());
+				if (same != null && same.getIdElement().getIdPart().equals(medicine.getIdElement().getIdPart())) {
+					return true;
+				}
+			}
+		}
+		return false;
 	}
 
 	private MedicationRequest draftOfSame(MedicationRequest proposed, HookData data, HookCall call) {
