@@ -129,7 +129,8 @@ class CdsHooksController {
 		String hookInstance = json.path("hookInstance").asText(null);
 		issued.remember(id, data.patientId(), hookInstance, json.path("fhirServer").asText(null), cards);
 		// one line per call, ids only: no PHI beyond the patient id the client chose to send
-		log.info("CDS call service={} hookInstance={} patient={} cards={} ms={}", id, hookInstance, data.patientId(),
+		log.info("CDS call service={} hookInstance={} patient={} cards={} ms={}", id,
+				hookInstance == null ? null : hookInstance.replaceAll("\\p{Cntrl}", " "), data.patientId(),
 				cards.size(), (System.nanoTime() - started) / 1_000_000);
 		return json(HttpStatus.OK, new CardJson.Response(cards));
 	}
@@ -293,7 +294,12 @@ class CdsHooksController {
 	}
 
 	private ResponseEntity<String> error(HttpStatus status, String message) throws JsonProcessingException {
-		return json(status, Map.of("error", message == null ? status.getReasonPhrase() : readable(message)));
+		String words = message == null ? status.getReasonPhrase() : readable(message);
+		// a refused call gets its one log line too: what the client was told, cut short (it may quote the request)
+		String logged = words.replaceAll("\\p{Cntrl}", " "); // no line breaks from the request into the log
+		log.info("CDS request refused status={} error={}", status.value(),
+				logged.length() > 200 ? logged.substring(0, 200) + "…" : logged);
+		return json(status, Map.of("error", words));
 	}
 
 	/** HAPI's messages quote the exceptions they wrap; a client needs the words, not our class names. */
