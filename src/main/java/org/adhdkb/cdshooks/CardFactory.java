@@ -6,7 +6,14 @@ import java.util.UUID;
 
 import ca.uhn.fhir.context.FhirContext;
 import org.adhdkb.guidance.KnowledgeArtifacts;
+import org.hl7.fhir.r4.model.BackboneElement;
+import org.hl7.fhir.r4.model.Base;
 import org.hl7.fhir.r4.model.CodeSystem;
+import org.hl7.fhir.r4.model.DomainResource;
+import org.hl7.fhir.r4.model.Element;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.Property;
+import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.PlanDefinition;
 import org.hl7.fhir.r4.model.RequestGroup;
@@ -15,13 +22,16 @@ import org.springframework.stereotype.Component;
 
 /**
  * Builds spec-conformant cards: every card gets a uuid, a summary under 140 characters, a source naming the
- * PlanDefinition or MedicationKnowledge it comes from with a link to it, and the override reasons of our CodeSystem;
- * every suggestion gets a uuid, and a card with suggestions says how they may be selected.
+ * PlanDefinition or MedicationKnowledge it comes from with a link to it, and the override reasons its kind offers
+ * (CodeSystem cds-card, property override-reason); every suggestion gets a uuid, and a card with suggestions says how
+ * they may be selected.
  */
 @Component
 class CardFactory {
 
 	static final String OVERRIDE_REASONS = "http://adhdkb.org/fhir/CodeSystem/cds-override-reason";
+	static final String CARD_KINDS = "http://adhdkb.org/fhir/CodeSystem/cds-card";
+	private static final String OUR_EXTENSIONS = "http://adhdkb.org/fhir/StructureDefinition/";
 	/** CDS Hooks: "summary ... SHALL be less than 140 characters". */
 	private static final int SUMMARY_LIMIT = 139;
 
@@ -53,10 +63,12 @@ class CardFactory {
 		}
 	}
 
-	CardJson.Card card(Indicator indicator, String summary, String detail, CardJson.Source source,
+	/** A card of the given kind (a code of CodeSystem cds-card), offering the override reasons of that kind. */
+	CardJson.Card card(String kind, Indicator indicator, String summary, String detail, CardJson.Source source,
 			List<CardJson.Suggestion> suggestions, List<CardJson.Link> links, HookCall call) {
 		boolean offersChoice = !suggestions.isEmpty();
 		return new CardJson.Card(
+				kind,
 				UUID.randomUUID().toString(),
 				shortened(summary),
 				detail == null || detail.isBlank() ? null : detail,
@@ -64,7 +76,7 @@ class CardFactory {
 				source,
 				suggestions,
 				offersChoice ? "at-most-one" : null,
-				offersChoice || indicator != Indicator.INFO ? overrideReasons(call) : List.of(),
+				overrideReasons(kind, call),
 				links);
 	}
 
@@ -95,11 +107,40 @@ class CardFactory {
 	CardJson.Action create(Resource resource, String description) {
 		Resource copy = resource.copy();
 		copy.setId((String) null);
+		withoutOurExtensions(copy);
 		return new CardJson.Action("create", description, encode(copy));
 	}
 
 	CardJson.Action update(Resource resource, String description) {
-		return new CardJson.Action("update", description, encode(resource));
+		Resource copy = resource.copy();
+		withoutOurExtensions(copy);
+		return new CardJson.Action("update", description, encode(copy));
+	}
+
+	/**
+	 * A suggested resource goes into the client's record: our own extensions (statement-source and the like) mean
+	 * nothing there and would fail its validation, so they are taken out, at every level.
+	 */
+	private static void withoutOurExtensions(Base element) {
+		if (element instanceof DomainResource resource) {
+			resource.getExtension().removeIf(CardFactory::ours);
+			resource.getModifierExtension().removeIf(CardFactory::ours);
+		}
+		if (element instanceof Element inner) {
+			inner.getExtension().removeIf(CardFactory::ours);
+		}
+		if (element instanceof BackboneElement backbone) {
+			backbone.getModifierExtension().removeIf(CardFactory::ours);
+		}
+		for (Property child : element.children()) {
+			for (Base value : child.getValues()) {
+				withoutOurExtensions(value);
+			}
+		}
+	}
+
+	private static boolean ours(Extension extension) {
+		return extension.getUrl() != null && extension.getUrl().startsWith(OUR_EXTENSIONS);
 	}
 
 	static String name(MedicationKnowledge medicine) {
@@ -110,10 +151,25 @@ class CardFactory {
 		return text.isEmpty() ? text : Character.toUpperCase(text.charAt(0)) + text.substring(1);
 	}
 
-	private List<CardJson.Coding> overrideReasons(HookCall call) {
+	/**
+	 * The reasons a kind of card offers, in the content's order. A kind the content does not list offers none: a reason
+	 * that does not fit the card would be worse than no choice (the spec makes overrideReasons optional).
+	 */
+	private List<CardJson.Coding> overrideReasons(String kind, HookCall call) {
+		CodeSystem kinds = artifacts.byCanonical(CodeSystem.class, CARD_KINDS, call.request());
 		CodeSystem reasons = artifacts.byCanonical(CodeSystem.class, OVERRIDE_REASONS, call.request());
 		List<CardJson.Coding> codings = new ArrayList<>();
-		reasons.getConcept().forEach(c -> codings.add(new CardJson.Coding(OVERRIDE_REASONS, c.getCode(), c.getDisplay())));
+		for (CodeSystem.ConceptDefinitionComponent concept : kinds.getConcept()) {
+			if (!concept.getCode().equals(kind)) {
+				continue;
+			}
+			for (CodeSystem.ConceptPropertyComponent property : concept.getProperty()) {
+				if (property.getCode().equals("override-reason") && property.getValue() instanceof CodeType code) {
+					reasons.getConcept().stream().filter(r -> r.getCode().equals(code.getCode())).findFirst().ifPresent(
+							r -> codings.add(new CardJson.Coding(OVERRIDE_REASONS, r.getCode(), r.getDisplay())));
+				}
+			}
+		}
 		return codings;
 	}
 
@@ -121,8 +177,18 @@ class CardFactory {
 		return fhirContext.newJsonParser().encodeResourceToString(resource);
 	}
 
+	/**
+	 * The knowledge browser's page of the resource (its hash routes, see static/ui/main.js), for people: HAPI's own
+	 * view of a resource is a developer's page. Other types have no page there, so they link to the FHIR resource.
+	 */
 	private static String url(Resource resource, HookCall call) {
-		return call.fhirBase() + "/" + resource.fhirType() + "/" + resource.getIdElement().getIdPart();
+		String id = java.net.URLEncoder.encode(resource.getIdElement().getIdPart(), java.nio.charset.StandardCharsets.UTF_8);
+		return switch (resource.fhirType()) {
+			case "MedicationKnowledge" -> call.pagesBase() + "/#/medicine/" + id;
+			case "PlanDefinition" -> call.pagesBase() + "/#/plan/" + id;
+			case "ActivityDefinition" -> call.pagesBase() + "/#/activity/" + id;
+			default -> call.fhirBase() + "/" + resource.fhirType() + "/" + id;
+		};
 	}
 
 	private static String shortened(String text) {

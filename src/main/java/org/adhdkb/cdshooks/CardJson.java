@@ -2,6 +2,7 @@ package org.adhdkb.cdshooks;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonRawValue;
 
@@ -17,7 +18,9 @@ final class CardJson {
 	/** {@code cards} is required, so it is written even when empty. */
 	record Response(@JsonInclude(JsonInclude.Include.ALWAYS) List<Card> cards) {}
 
+	/** {@code kind} is ours, not the spec's: the code of CodeSystem cds-card, kept to check and summarise feedback. */
 	record Card(
+			@JsonIgnore String kind,
 			String uuid,
 			String summary,
 			String detail,

@@ -38,6 +38,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
@@ -56,6 +57,7 @@ class CdsHooksController {
 	private final CdsServiceRequestJsonDeserializer requestParser;
 	private final CdsPrefetchSvc prefetch;
 	private final FeedbackStore feedback;
+	private final IssuedCards issued;
 	private final ObjectMapper requestMapper;
 	private final ObjectMapper responseMapper;
 	private final AdhdkbProperties properties;
@@ -64,7 +66,8 @@ class CdsHooksController {
 	private final int maxFeedbackItems;
 	private final boolean feedbackAllowed;
 
-	CdsHooksController(CdsServiceCatalog catalog, CdsPrefetchSvc prefetch, FeedbackStore feedback, FhirContext fhirContext,
+	CdsHooksController(CdsServiceCatalog catalog, CdsPrefetchSvc prefetch, FeedbackStore feedback, IssuedCards issued,
+			FhirContext fhirContext,
 			AdhdkbProperties properties, FhirServerPolicy fhirServers,
 			@Value("${adhdkb.cds.max-prefetch-size:5MB}") org.springframework.util.unit.DataSize maxPrefetchSize,
 			@Value("${adhdkb.cds.max-feedback-items:50}") int maxFeedbackItems,
@@ -73,6 +76,7 @@ class CdsHooksController {
 		this.catalog = catalog;
 		this.prefetch = prefetch;
 		this.feedback = feedback;
+		this.issued = issued;
 		// HAPI's mapper parses the FHIR resources inside the context and prefetch into model objects.
 		this.requestMapper = new CdsHooksObjectMapperFactory(fhirContext).newMapper();
 		this.requestParser = new CdsServiceRequestJsonDeserializer(fhirContext, requestMapper);
@@ -94,6 +98,7 @@ class CdsHooksController {
 	@PostMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<String> call(@PathVariable("id") String id, @RequestBody String body, HttpServletRequest servletRequest)
 			throws JsonProcessingException {
+		long started = System.nanoTime();
 		HookService service = service(id);
 		ObjectNode json = object(body);
 		String hook = json.path("hook").asText("");
@@ -115,8 +120,18 @@ class CdsHooksController {
 			// Per CDS Hooks: data the service needs and cannot obtain is a 412.
 			throw new PreconditionFailedException(prefetchFailure(e));
 		}
-		HookCall call = new HookCall(hook, fhirBase(), new SystemRequestDetails());
-		List<CardJson.Card> cards = service.review().apply(HookData.from(request), call);
+		String fhirBase = fhirBase();
+		String pagesBase = fhirBase.endsWith(FhirRestConfig.FHIR_PATH)
+				? fhirBase.substring(0, fhirBase.length() - FhirRestConfig.FHIR_PATH.length()) : fhirBase;
+		HookCall call = new HookCall(hook, fhirBase, pagesBase, new SystemRequestDetails());
+		HookData data = HookData.from(request);
+		List<CardJson.Card> cards = service.review().apply(data, call);
+		String hookInstance = json.path("hookInstance").asText(null);
+		issued.remember(id, data.patientId(), hookInstance, json.path("fhirServer").asText(null), cards);
+		// one line per call, ids only: no PHI beyond the patient id the client chose to send
+		log.info("CDS call service={} hookInstance={} patient={} cards={} ms={}", id,
+				hookInstance == null ? null : hookInstance.replaceAll("\\p{Cntrl}", " "), data.patientId(),
+				cards.size(), (System.nanoTime() - started) / 1_000_000);
 		return json(HttpStatus.OK, new CardJson.Response(cards));
 	}
 
@@ -130,6 +145,47 @@ class CdsHooksController {
 		}
 		List<String> stored = feedback.store(id, object(body), maxFeedbackItems, new SystemRequestDetails());
 		return json(HttpStatus.OK, Map.of("stored", stored));
+	}
+
+	/**
+	 * What the mappings above do not take: a method, a body type or an accepted type they cannot serve. Spring would
+	 * answer with its own words before our handlers run; here the client gets {@code {"error": ...}} saying what to
+	 * send instead.
+	 */
+	@RequestMapping(path = {"/{id}", "/{id}/feedback"})
+	ResponseEntity<String> notServed(HttpServletRequest request) throws JsonProcessingException {
+		boolean discovery = request.getRequestURI().replaceAll("/+$", "").endsWith("/cds-services");
+		String allowed = discovery ? "GET" : "POST";
+		String method = request.getMethod();
+		if (!method.equals(allowed) && !(discovery && method.equals("HEAD"))) {
+			ResponseEntity<String> refused = error(HttpStatus.METHOD_NOT_ALLOWED, discovery
+					? "The discovery endpoint /cds-services answers GET; call a service with POST /cds-services/{id}"
+					: method + " is not supported here: call a CDS service (or send its feedback) with POST and a JSON body; "
+							+ "GET /cds-services lists the services");
+			return ResponseEntity.status(refused.getStatusCode()).headers(refused.getHeaders()).header("Allow", allowed)
+					.body(refused.getBody());
+		}
+		String contentType = request.getContentType();
+		if (method.equals("POST") && !isJson(contentType)) {
+			return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "The request body must be JSON: send it with the header "
+					+ "Content-Type: application/json" + (contentType == null ? "" : " (this one was " + contentType + ")"));
+		}
+		return error(HttpStatus.NOT_ACCEPTABLE, "CDS Hooks answers are JSON: accept application/json (the Accept header "
+				+ "of this request was " + request.getHeader("Accept") + ")");
+	}
+
+	/** Discovery takes GET only (an open mapping here would be preferred by Spring over the GET for a plain GET). */
+	@RequestMapping(method = {RequestMethod.POST, RequestMethod.PUT, RequestMethod.PATCH, RequestMethod.DELETE})
+	ResponseEntity<String> discoveryNotServed(HttpServletRequest request) throws JsonProcessingException {
+		return notServed(request);
+	}
+
+	private static boolean isJson(String contentType) {
+		try {
+			return contentType != null && MediaType.APPLICATION_JSON.isCompatibleWith(MediaType.parseMediaType(contentType));
+		} catch (org.springframework.http.InvalidMediaTypeException e) {
+			return false;
+		}
 	}
 
 	@ExceptionHandler(BaseServerResponseException.class)
@@ -238,7 +294,12 @@ class CdsHooksController {
 	}
 
 	private ResponseEntity<String> error(HttpStatus status, String message) throws JsonProcessingException {
-		return json(status, Map.of("error", message == null ? status.getReasonPhrase() : readable(message)));
+		String words = message == null ? status.getReasonPhrase() : readable(message);
+		// a refused call gets its one log line too: what the client was told, cut short (it may quote the request)
+		String logged = words.replaceAll("\\p{Cntrl}", " "); // no line breaks from the request into the log
+		log.info("CDS request refused status={} error={}", status.value(),
+				logged.length() > 200 ? logged.substring(0, 200) + "…" : logged);
+		return json(status, Map.of("error", words));
 	}
 
 	/** HAPI's messages quote the exceptions they wrap; a client needs the words, not our class names. */

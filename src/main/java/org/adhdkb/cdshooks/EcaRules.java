@@ -11,12 +11,17 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.param.TokenParam;
 import org.adhdkb.cache.ChangeCounter;
 import org.adhdkb.cache.VersionedCache;
+import org.adhdkb.guidance.KnowledgeArtifacts;
+import org.adhdkb.guidance.PatientRecord;
 import org.adhdkb.guidance.PlanApplier;
 import org.adhdkb.guidance.ValueSetMembership;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.ActivityDefinition;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.DataRequirement;
+import org.hl7.fhir.r4.model.MedicationKnowledge;
+import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.PlanDefinition;
 import org.hl7.fhir.r4.model.PlanDefinition.PlanDefinitionActionComponent;
 import org.hl7.fhir.r4.model.RequestGroup;
@@ -41,10 +46,12 @@ class EcaRules {
 	private final PlanApplier applier;
 	private final ValueSetMembership valueSets;
 	private final CardFactory cards;
+	private final KnowledgeArtifacts artifacts;
 	private final VersionedCache<String, List<PlanDefinition>> rules;
 
 	EcaRules(DaoRegistry daoRegistry, PlanApplier applier, ValueSetMembership valueSets, CardFactory cards,
-			ChangeCounter changeCounter) {
+			KnowledgeArtifacts artifacts, ChangeCounter changeCounter) {
+		this.artifacts = artifacts;
 		this.daoRegistry = daoRegistry;
 		this.applier = applier;
 		this.valueSets = valueSets;
@@ -63,6 +70,46 @@ class EcaRules {
 			}
 		}
 		return result;
+	}
+
+	/**
+	 * Rules triggered by a medicine the patient already takes, fired by orders that make their condition true: an SSRI
+	 * ordered for a patient on atomoxetine. Only the cards that the orders add are given ({@code withOrders} is the
+	 * data with the draft orders counted as taken, see {@link HookData#withDraftOrdersActive()}), so an unrelated order
+	 * does not repeat what was already true before it.
+	 */
+	List<CardJson.Card> fireForTakenMedicines(HookData withoutOrders, HookData withOrders, HookCall call, Set<String> fired) {
+		List<CardJson.Card> result = new ArrayList<>();
+		for (PlanDefinition rule : rules(call)) {
+			for (PlanDefinitionActionComponent action : rule.getAction()) {
+				String key = rule.getUrl() + "#" + action.getId();
+				if (fired.contains(key) || !triggeredByTaken(action, call.hook(), withoutOrders)) {
+					continue;
+				}
+				List<CardJson.Card> after = cardsOf(rule, action, withOrders, call);
+				if (after.isEmpty()) {
+					continue;
+				}
+				Set<String> before = new java.util.HashSet<>();
+				cardsOf(rule, action, withoutOrders, call).forEach(card -> before.add(card.kind()));
+				List<CardJson.Card> added = after.stream().filter(card -> !before.contains(card.kind())).toList();
+				if (!added.isEmpty()) {
+					fired.add(key);
+					result.addAll(added);
+				}
+			}
+		}
+		return result;
+	}
+
+	private boolean triggeredByTaken(PlanDefinitionActionComponent action, String hook, HookData data) {
+		for (Resource medication : data.record().medications()) {
+			if (PatientRecord.isActive(medication)
+					&& triggeredBy(action, hook, PatientRecord.medicationCode(medication))) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private List<PlanDefinition> rules(HookCall call) {
@@ -113,30 +160,123 @@ class EcaRules {
 				continue; // the rule's condition did not hold, or this is another action of the rule
 			}
 			if (action.getSelectionBehavior() == PlanDefinition.ActionSelectionBehavior.ANY) {
-				top.getAction().forEach(child -> result.add(card(rule, child, requests, call)));
+				top.getAction().forEach(child -> result.add(card(rule, child, requests, data, call)));
 			} else {
-				result.add(card(rule, top, requests, call));
+				result.add(card(rule, top, requests, data, call));
 			}
 		}
 		return result;
 	}
 
 	private CardJson.Card card(PlanDefinition rule, RequestGroupActionComponent action, Map<String, Resource> requests,
-			HookCall call) {
-		List<CardJson.Action> creates = new ArrayList<>();
-		collectRequests(action, requests, creates);
-		List<CardJson.Suggestion> suggestions = creates.isEmpty()
+			HookData data, HookCall call) {
+		List<CardJson.Action> actions = new ArrayList<>();
+		List<MedicationRequest> updated = new ArrayList<>();
+		List<RequestGroupActionComponent> creating = new ArrayList<>();
+		collectRequests(action, requests, data, call, actions, updated, creating);
+		String label = updated.isEmpty() ? label(rule, creating, call) : "Add to this order: " + firstSentence(action.getDescription());
+		List<CardJson.Suggestion> suggestions = actions.isEmpty()
 				? List.of()
-				: List.of(cards.suggestion(action.getTitle(), creates));
-		return cards.card(CardFactory.Indicator.of(action.getPriority()), action.getTitle(), action.getDescription(),
+				: List.of(cards.suggestion(label, actions));
+		return cards.card(action.getId(), CardFactory.Indicator.of(action.getPriority()), action.getTitle(), action.getDescription(),
 				cards.source(rule, call), suggestions, List.of(cards.link(rule, call)), call);
 	}
 
-	private void collectRequests(RequestGroupActionComponent action, Map<String, Resource> requests,
-			List<CardJson.Action> into) {
+	/**
+	 * A proposed order of a medicine the call already orders becomes an update of that draft, with the action's advice
+	 * as a note: never a second order of the same medicine beside the draft.
+	 */
+	private void collectRequests(RequestGroupActionComponent action, Map<String, Resource> requests, HookData data,
+			HookCall call, List<CardJson.Action> into, List<MedicationRequest> updated,
+			List<RequestGroupActionComponent> creating) {
 		if (action.hasResource() && requests.containsKey(action.getResource().getReference())) {
-			into.add(cards.create(requests.get(action.getResource().getReference()), action.getTitle()));
+			Resource request = requests.get(action.getResource().getReference());
+			MedicationRequest draft = request instanceof MedicationRequest proposed ? draftOfSame(proposed, data, call) : null;
+			if (draft == null && request instanceof MedicationRequest proposed && alreadyTaken(proposed, data, call)) {
+				// advice about a medicine the patient already takes: the card says it; a second order would be wrong
+			} else if (draft == null) {
+				into.add(cards.create(request, action.getTitle()));
+				creating.add(action);
+			} else if (!updated.contains(draft)) {
+				MedicationRequest noted = draft.copy();
+				noted.addNote().setText(action.getDescription());
+				into.add(cards.update(noted, "This order, with the note: " + action.getDescription()));
+				updated.add(draft);
+			}
 		}
-		action.getAction().forEach(child -> collectRequests(child, requests, into));
+		action.getAction().forEach(child -> collectRequests(child, requests, data, call, into, updated, creating));
+	}
+
+	/**
+	 * A label that names what accepting does, from the titles of the ActivityDefinitions whose requests it creates
+	 * ("Book a follow-up visit, measure blood pressure, ..."), not the card's summary again.
+	 */
+	private String label(PlanDefinition rule, List<RequestGroupActionComponent> creating, HookCall call) {
+		List<String> titles = new ArrayList<>();
+		for (RequestGroupActionComponent created : creating) {
+			PlanDefinitionActionComponent step = planAction(rule.getAction(), created.getId());
+			String title = step != null && step.hasDefinitionCanonicalType()
+					&& step.getDefinitionCanonicalType().getValue().contains("/ActivityDefinition/")
+					? artifacts.byCanonical(ActivityDefinition.class, step.getDefinitionCanonicalType().getValue(),
+							call.request()).getTitle()
+					: created.getTitle();
+			titles.add(titles.isEmpty() ? title : Character.toLowerCase(title.charAt(0)) + title.substring(1));
+		}
+		if (titles.size() <= 1) {
+			return titles.isEmpty() ? "" : titles.get(0);
+		}
+		return String.join(", ", titles.subList(0, titles.size() - 1)) + " and " + titles.get(titles.size() - 1);
+	}
+
+	/** The rule's action (at any depth) with this id; the RequestGroup's actions carry the ids of the plan's. */
+	private static PlanDefinitionActionComponent planAction(List<PlanDefinitionActionComponent> actions, String id) {
+		for (PlanDefinitionActionComponent action : actions) {
+			if (id.equals(action.getId())) {
+				return action;
+			}
+			PlanDefinitionActionComponent inner = planAction(action.getAction(), id);
+			if (inner != null) {
+				return inner;
+			}
+		}
+		return null;
+	}
+
+	/** Whether the record (not the drafts of this call) has an active order of the proposed medicine. */
+	private boolean alreadyTaken(MedicationRequest proposed, HookData data, HookCall call) {
+		MedicationKnowledge medicine = artifacts.medicineByCode(HookData.medicationCode(proposed), call.request());
+		if (medicine == null) {
+			return false;
+		}
+		List<String> drafts = data.draftOrders().stream().map(d -> d.getIdElement().getIdPart()).toList();
+		for (Resource taken : data.record().medications()) {
+			if (PatientRecord.isActive(taken) && !drafts.contains(taken.getIdElement().getIdPart())) {
+				MedicationKnowledge same = artifacts.medicineByCode(PatientRecord.medicationCode(taken), call.request());
+				if (same != null && same.getIdElement().getIdPart().equals(medicine.getIdElement().getIdPart())) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
+	private MedicationRequest draftOfSame(MedicationRequest proposed, HookData data, HookCall call) {
+		MedicationKnowledge medicine = artifacts.medicineByCode(HookData.medicationCode(proposed), call.request());
+		if (medicine == null) {
+			return null;
+		}
+		for (MedicationRequest draft : data.draftOrders()) {
+			MedicationKnowledge ordered = artifacts.medicineByCode(HookData.medicationCode(draft), call.request());
+			if (ordered != null && ordered.getIdElement().getIdPart().equals(medicine.getIdElement().getIdPart())) {
+				return draft;
+			}
+		}
+		return null;
+	}
+
+	private static String firstSentence(String text) {
+		int end = text.indexOf(". ");
+		String sentence = end < 0 ? text : text.substring(0, end + 1);
+		return sentence.isEmpty() ? sentence : Character.toLowerCase(sentence.charAt(0)) + sentence.substring(1);
 	}
 }

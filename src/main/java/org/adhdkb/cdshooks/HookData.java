@@ -51,6 +51,22 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 		return new HookData(id, new PatientRecord(patient, observations, medications), conditions, drafts);
 	}
 
+	/**
+	 * The same data with the draft orders counted as medicines the patient takes (copies with status active), so that a
+	 * rule sees an order together with the record and with the other orders of the same call.
+	 */
+	HookData withDraftOrdersActive() {
+		if (draftOrders.isEmpty()) {
+			return this;
+		}
+		List<Resource> medications = new ArrayList<>(record.medications());
+		for (MedicationRequest draft : draftOrders) {
+			medications.add(draft.copy().setStatus(MedicationRequest.MedicationRequestStatus.ACTIVE));
+		}
+		return new HookData(patientId, new PatientRecord(record.patient(), record.observations(), medications), conditions,
+				draftOrders);
+	}
+
 	/** Who the guidance is applied to: the hook's patient, with no encounter or practitioner of our own. */
 	PlanApplier.Context applyContext() {
 		return new PlanApplier.Context("Patient/" + patientId, null, null, null);

@@ -1,6 +1,8 @@
 package org.adhdkb.cdshooks;
 
 import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.Period;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -49,6 +51,7 @@ class OrderReview {
 		List<CardJson.Card> result = new ArrayList<>();
 		Set<String> fired = new HashSet<>();
 		boolean weightCardGiven = false;
+		HookData withOrders = data.withDraftOrdersActive(); // the rules see every order of the call as taken
 		for (MedicationRequest draft : data.draftOrders()) {
 			CodeableConcept code = HookData.medicationCode(draft);
 			MedicationKnowledge medicine = artifacts.medicineByCode(code, call.request());
@@ -58,20 +61,27 @@ class OrderReview {
 			DosingPlan plan = DosingCalculator.plan(medicine, facts);
 			DraftDose dose = DraftDose.of(draft);
 			MedicationRequest current = currentOrder(data.record(), medicine, draft, call);
-			result.addAll(doseCards(draft, code, medicine, plan, dose, current == null, facts, call));
+			ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
+			DoseInputs inputs = DoseInputs.of(data.record(), facts, medicine, plan, measureWeight);
+			result.addAll(doseCards(draft, code, medicine, plan, dose, current == null, facts, inputs, call));
 			if (plan.missingWeight() && !weightCardGiven) {
 				result.add(weightNeeded(medicine, data, call));
 				weightCardGiven = true;
+			} else if (inputs.weightStale(LocalDate.now()) && !weightCardGiven) {
+				result.add(weightStale(medicine, inputs, data, call));
+				weightCardGiven = true;
 			}
 			if (current == null || !Objects.equals(DraftDose.of(current).dailyMg(), dose.dailyMg())) {
-				result.addAll(rules.fire(code, data, call, fired)); // a renewal of an unchanged order fires no rule
+				result.addAll(rules.fire(code, withOrders, call, fired)); // a renewal of an unchanged order fires no rule
 			}
 		}
+		result.addAll(rules.fireForTakenMedicines(data, withOrders, call, fired));
 		return result;
 	}
 
 	private List<CardJson.Card> doseCards(MedicationRequest draft, CodeableConcept code, MedicationKnowledge medicine,
-			DosingPlan plan, DraftDose dose, boolean newPatient, PatientFacts facts, HookCall call) {
+			DosingPlan plan, DraftDose dose, boolean newPatient, PatientFacts facts, DoseInputs inputs, HookCall call) {
+		String checkedWith = "\n\n" + inputs.describe(LocalDate.now());
 		String name = CardFactory.name(medicine);
 		BigDecimal maximum = plan.maximumDailyMg();
 		BigDecimal ceiling = maximum != null ? maximum : DosingCalculator.ceilingDailyMg(medicine, facts);
@@ -79,34 +89,39 @@ class OrderReview {
 		if (dose.known()) {
 			if (maximum != null && dose.dailyMg().compareTo(maximum) > 0) {
 				BigDecimal corrected = newPatient && plan.startingDailyMg() != null ? plan.startingDailyMg() : maximum;
-				found.add(cards.card(CardFactory.Indicator.CRITICAL,
+				Correction correction = replace(draft, code, medicine, dose, corrected,
+						newPatient ? "starting dose" : "maximum", call);
+				found.add(cards.card("dose-above-maximum", CardFactory.Indicator.CRITICAL,
 						"%s %s mg/day is above the maximum of %s mg/day for this patient".formatted(
 								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(maximum)),
-						"The order gives **%s mg a day**. For this patient (%s) the maximum is **%s mg a day**.%s"
-								.formatted(mg(dose.dailyMg()), band(plan), mg(maximum), statement(medicine, plan, "maximum-dose")),
+						"The order gives **%s mg a day**. For this patient the maximum is **%s mg a day**.%s%s%s"
+								.formatted(mg(dose.dailyMg()), mg(maximum), correction.note(), checkedWith,
+										statement(medicine, plan, "maximum-dose")),
 						cards.source(medicine, call),
-						List.of(replace(draft, code, medicine, dose, corrected, newPatient ? "starting dose" : "maximum")),
+						correction.suggestions(),
 						List.of(cards.link(medicine, call)), call));
 			} else if (maximum == null && ceiling != null && dose.dailyMg().compareTo(ceiling) > 0) {
-				found.add(cards.card(CardFactory.Indicator.CRITICAL,
+				found.add(cards.card("dose-above-highest-maximum", CardFactory.Indicator.CRITICAL,
 						"%s %s mg/day is above the highest maximum of %s mg/day".formatted(
 								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(ceiling)),
 						"Whatever this patient's missing facts (such as weight) turn out to be, no dosing band of %s allows more than **%s mg a day**; the order gives **%s mg a day**."
 								.formatted(name, mg(ceiling), mg(dose.dailyMg())),
 						cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call));
 			} else if (newPatient && plan.startingDailyMg() != null && dose.dailyMg().compareTo(plan.startingDailyMg()) > 0) {
-				found.add(cards.card(CardFactory.Indicator.WARNING,
+				Correction correction = replace(draft, code, medicine, dose, plan.startingDailyMg(), "starting dose", call);
+				found.add(cards.card("dose-above-start", CardFactory.Indicator.WARNING,
 						"%s %s mg/day is above the recommended start of %s mg/day".formatted(
 								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(plan.startingDailyMg())),
-						"This patient has no current order of %s, so this is a start. For this patient (%s) the recommended starting dose is **%s mg a day**.%s"
-								.formatted(name, band(plan), mg(plan.startingDailyMg()), statement(medicine, plan, "starting-dose")),
+						"This patient has no current order of %s, so this is a start. For this patient the recommended starting dose is **%s mg a day**.%s%s%s"
+								.formatted(name, mg(plan.startingDailyMg()), correction.note(), checkedWith,
+										statement(medicine, plan, "starting-dose")),
 						cards.source(medicine, call),
-						List.of(replace(draft, code, medicine, dose, plan.startingDailyMg(), "starting dose")),
+						correction.suggestions(),
 						List.of(cards.link(medicine, call)), call));
 			}
 			return found;
 		}
-		found.add(cards.card(CardFactory.Indicator.WARNING,
+		found.add(cards.card("dose-not-checked", CardFactory.Indicator.WARNING,
 				"The dose of %s could not be checked".formatted(name),
 				"The dose was not checked because %s. adhdkb does not guess a dose; add structured dosage instructions (a dose in mg and how often it is taken) to have it checked."
 						.formatted(dose.problem()),
@@ -114,7 +129,7 @@ class OrderReview {
 		for (Coding coding : code.getCoding()) {
 			BigDecimal strength = DraftDose.unitStrengthMg(coding, medicine);
 			if (strength != null && ceiling != null && strength.compareTo(ceiling) > 0) {
-				found.add(cards.card(CardFactory.Indicator.CRITICAL,
+				found.add(cards.card("unit-above-maximum", CardFactory.Indicator.CRITICAL,
 						"One unit of %s (%s mg) is above the maximum of %s mg/day".formatted(
 								coding.hasDisplay() ? coding.getDisplay() : name, mg(strength), mg(ceiling)),
 						"Even without readable dosage instructions this is certain: a single unit of the ordered product contains **%s mg**, and this patient's maximum is **%s mg a day**."
@@ -131,7 +146,7 @@ class OrderReview {
 		Resource request = applier.apply(measureWeight,
 				data.applyContext(), data.record(), call.request());
 		String name = CardFactory.name(medicine);
-		return cards.card(CardFactory.Indicator.WARNING,
+		return cards.card("weight-needed", CardFactory.Indicator.WARNING,
 				"Weight needed to check the dose of " + name,
 				"No usable body weight is recorded, and the dosing of %s for this patient depends on weight, so the weight-based maximum and starting dose were not checked. adhdkb does not guess a weight or a dose."
 						.formatted(name),
@@ -140,48 +155,73 @@ class OrderReview {
 				List.of(cards.link(medicine, call)), call);
 	}
 
-	private CardJson.Suggestion replace(MedicationRequest draft, CodeableConcept ordered, MedicationKnowledge medicine,
-			DraftDose dose, BigDecimal dailyMg, String which) {
-		MedicationRequest corrected = dose.withDailyDose(draft, dailyMg);
-		matchProductToDose(corrected, ordered, medicine);
-		return cards.suggestion("Change the dose to the %s, %s mg/day".formatted(which, mg(dailyMg)),
-				List.of(cards.update(corrected, "The same order with a daily dose of " + mg(dailyMg) + " mg")));
+	/** The dose was checked on a weight older than the content allows for this age: say so, and ask for a new one. */
+	private CardJson.Card weightStale(MedicationKnowledge medicine, DoseInputs inputs, HookData data, HookCall call) {
+		ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
+		Resource request = applier.apply(measureWeight, data.applyContext(), data.record(), call.request());
+		String name = CardFactory.name(medicine);
+		Period age = Period.between(inputs.weighedOn(), LocalDate.now());
+		String ago = age.toTotalMonths() >= 1 ? age.toTotalMonths() + " months" : age.getDays() + " days";
+		return cards.card("weight-stale", CardFactory.Indicator.WARNING,
+				"Weight from %s is out of date: the dose of %s was checked on it".formatted(inputs.weighedOn(), name),
+				("The newest body weight, **%s kg**, was measured on %s, %s ago. At %s years a weight stays current for %s "
+						+ "(the content's *%s*, with its sources), and the dosing of %s for this patient depends on weight. The dose was checked against this "
+						+ "old weight; weigh the patient and check it again.").formatted(
+						inputs.weightKg().stripTrailingZeros().toPlainString(), inputs.weighedOn(), ago,
+						inputs.ageYears().stripTrailingZeros().toPlainString(), months(inputs.currentFor()),
+						measureWeight.getTitle(), name),
+				cards.source(medicine, call),
+				List.of(cards.suggestion("Measure the patient's weight", List.of(cards.create(request, measureWeight.getTitle())))),
+				List.of(cards.link(medicine, call)), call);
 	}
+
+	private static String months(Period period) {
+		return period.toTotalMonths() > 0 && period.getDays() == 0 ? period.toTotalMonths() + " months" : period.getDays() + " days";
+	}
+
+	/** What a dose card suggests: the corrected order, or nothing and why (said in the card's detail). */
+	private record Correction(List<CardJson.Suggestion> suggestions, String note) {}
 
 	/**
-	 * A product order whose dose changed names the product of that strength when the medicine has one, and otherwise
-	 * the ingredient, so the corrected order never asks for half of a 4 mg extended-release tablet.
+	 * The draft with the dose changed so that it orders at most {@code dailyMg} a day, in the same number of doses and
+	 * with the same product: in whole units of the product when the order names one, in mg for an ingredient order.
 	 */
-	private static void matchProductToDose(MedicationRequest corrected, CodeableConcept ordered, MedicationKnowledge medicine) {
-		boolean orderedProduct = ordered.getCoding().stream().anyMatch(c -> DraftDose.unitStrengthMg(c, medicine) != null);
-		if (!orderedProduct) {
-			return;
+	private Correction replace(MedicationRequest draft, CodeableConcept ordered, MedicationKnowledge medicine,
+			DraftDose dose, BigDecimal dailyMg, String which, HookCall call) {
+		ProductDose product = ProductDose.of(ordered, artifacts, call.request());
+		if (product == null) {
+			MedicationRequest corrected = dose.withDailyDose(draft, dailyMg);
+			BigDecimal perDose = corrected.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue();
+			return new Correction(List.of(cards.suggestion(changeLabel(mg(perDose) + " mg", dose, perDose), List.of(
+					cards.update(corrected, "The same order with the %s: %s mg a day".formatted(which, mg(dailyMg)))))), "");
 		}
-		BigDecimal perDose = corrected.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue();
-		Coding replacement = null;
-		for (Coding coding : medicine.getCode().getCoding()) {
-			BigDecimal strength = DraftDose.unitStrengthMg(coding, medicine);
-			if (strength != null && strength.compareTo(perDose) == 0 && sameForm(coding, ordered, medicine)) {
-				replacement = coding;
-				break;
-			}
-			if (strength == null && replacement == null) {
-				replacement = coding; // the ingredient, unless a product of the right strength comes later
-			}
+		BigDecimal perDoseMg = dailyMg.divide(dose.administrations(), 6, java.math.RoundingMode.DOWN);
+		BigDecimal units = product.unitsFor(perDoseMg);
+		String productName = ordered.hasText() ? ordered.getText() : ordered.getCodingFirstRep().getDisplay();
+		if (units.signum() <= 0) {
+			List<String> smaller = product.smallerStrengths(medicine, perDoseMg, artifacts, call.request());
+			return new Correction(List.of(), ("\n\nNo change of this order is suggested: %s cannot give %s mg or less per dose "
+					+ "(%s).%s").formatted(productName, mg(perDoseMg.setScale(1, java.math.RoundingMode.DOWN)),
+					product.step() == null ? "its dose is not counted in units"
+							: "one %s holds %s mg".formatted(product.unitName(), mg(product.mgPerUnit())),
+					smaller.isEmpty() ? "" : " Strengths of the same form that can: " + String.join(", ", smaller) + "."));
 		}
-		if (replacement != null) {
-			corrected.setMedication(new CodeableConcept().addCoding(replacement.copy()));
-		}
+		MedicationRequest corrected = product.apply(draft, units, dose.administrations());
+		BigDecimal perDose = units.multiply(product.mgPerUnit());
+		BigDecimal daily = perDose.multiply(dose.administrations());
+		return new Correction(List.of(cards.suggestion(
+				changeLabel(product.amount(units) + " (" + mg(perDose) + " mg)", dose, perDose),
+				List.of(cards.update(corrected, "The same order of %s, %s %s: %s mg a day, the %s rounded down to whole doses"
+						.formatted(productName, product.amount(units), ProductDose.often(dose.administrations()), mg(daily),
+								which))))), "");
 	}
 
-	/** Whether a product has the dose form of the ordered one: the part of the RxNorm name after the strength. */
-	private static boolean sameForm(Coding product, CodeableConcept ordered, MedicationKnowledge medicine) {
-		String form = DraftDose.doseForm(product.getDisplay());
-		return ordered.getCoding().stream()
-				.filter(c -> DraftDose.unitStrengthMg(c, medicine) != null)
-				.map(c -> medicine.getCode().getCoding().stream()
-						.filter(m -> m.getCode().equals(c.getCode())).findFirst().map(Coding::getDisplay).orElse(""))
-				.anyMatch(display -> DraftDose.doseForm(display).equals(form));
+	/** The label names the action, as the prescriber would say it: "Change to 1 capsule (40 mg) once daily". */
+	private static String changeLabel(String amount, DraftDose dose, BigDecimal perDoseMg) {
+		BigDecimal times = dose.administrations();
+		String label = "Change to " + amount + " " + ProductDose.often(times);
+		return times.compareTo(BigDecimal.ONE) > 0 && times.stripTrailingZeros().scale() <= 0
+				? label + " (" + mg(perDoseMg.multiply(times)) + " mg a day)" : label;
 	}
 
 	/** The patient's current (active) order of the same medicine, other than the draft itself; null if none. */
@@ -197,10 +237,6 @@ class OrderReview {
 			}
 		}
 		return null;
-	}
-
-	private static String band(DosingPlan plan) {
-		return "dosing band " + plan.band();
 	}
 
 	/** The MedicationKnowledge's own words for a dose of the band, quoted as the reason. */

@@ -115,7 +115,7 @@ class PatientViewReview {
 		for (ActivityDefinition activity : missing) {
 			creates.add(cards.create(applier.apply(activity, data.applyContext(), data.record(), call.request()), activity.getTitle()));
 		}
-		return Optional.of(cards.card(CardFactory.Indicator.WARNING,
+		return Optional.of(cards.card("vitals-since-change", CardFactory.Indicator.WARNING,
 				"No %s recorded since the ADHD medication change on %s".formatted(String.join(" or ", what), day(lastChange)),
 				followUp.getDescription(), cards.source(followUp, call),
 				List.of(cards.suggestion("Measure " + String.join(" and ", what), creates)),
@@ -153,7 +153,7 @@ class PatientViewReview {
 		if (alternative != null) {
 			links.add(cards.link(alternative, call));
 		}
-		return Optional.of(cards.card(CardFactory.Indicator.INFO,
+		return Optional.of(cards.card("non-stimulant-reasons", CardFactory.Indicator.INFO,
 				"On a stimulant with %s: consider a norepinephrine-targeting non-stimulant"
 						.formatted(String.join(", ", findings).toLowerCase()),
 				selection.getDescription(), cards.source(selection, call), List.of(), links, call));
@@ -189,7 +189,7 @@ class PatientViewReview {
 		if (daysOn >= days(window.getHigh())) {
 			return Optional.empty();
 		}
-		return Optional.of(cards.card(CardFactory.Indicator.INFO,
+		return Optional.of(cards.card("too-early-to-judge", CardFactory.Indicator.INFO,
 				"%s started %d weeks ago: too early to judge efficacy (judge after %s to %s weeks)".formatted(
 						CardFactory.capitalised(CardFactory.name(medicine)), daysOn / 7,
 						window.getLow().getValue().toPlainString(), window.getHigh().getValue().toPlainString()),
@@ -232,7 +232,7 @@ class PatientViewReview {
 				PlanDefinitionActionComponent recognise = rebound.getActionFirstRep();
 				ActivityDefinition assess = artifacts.byCanonical(ActivityDefinition.class,
 						recognise.getDefinitionCanonicalType().getValue(), call.request());
-				result.add(cards.card(CardFactory.Indicator.WARNING,
+				result.add(cards.card("rebound-after-stopping", CardFactory.Indicator.WARNING,
 						"%s stopped on %s: watch for rebound".formatted(CardFactory.capitalised(name), day(stopped)),
 						recognise.getDescription(), cards.source(rebound, call),
 						List.of(cards.suggestion(assess.getTitle(), List.of(cards.create(
@@ -247,7 +247,7 @@ class PatientViewReview {
 					suggestions.add(cards.suggestion(taper.getTitle(), List.of(cards.create(
 							applier.apply(taper, data.applyContext(), data.record(), call.request()), taper.getTitle()))));
 				}
-				result.add(cards.card(CardFactory.Indicator.WARNING,
+				result.add(cards.card("stopped-without-taper", CardFactory.Indicator.WARNING,
 						"%s was stopped on %s without a taper: watch for rebound".formatted(
 								CardFactory.capitalised(name), day(stopped)),
 						stop != null ? stop.getDescription() : rebound.getDescription(), cards.source(rebound, call),

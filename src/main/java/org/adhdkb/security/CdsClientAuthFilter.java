@@ -15,6 +15,8 @@ import java.io.IOException;
  */
 class CdsClientAuthFilter extends OncePerRequestFilter {
 
+	private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CdsClientAuthFilter.class);
+
 	private final CdsClientTokenVerifier verifier;
 	private final String publicBaseUrl;
 
@@ -57,6 +59,8 @@ class CdsClientAuthFilter extends OncePerRequestFilter {
 	}
 
 	private static void refuse(HttpServletResponse response, String message) throws IOException {
+		// an integrator whose client gets 401 (and shows "All clear!") needs the reason on the server side too
+		LOG.info("CDS client JWT refused: {}", message);
 		response.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
 		ErrorResponses.json(response, 401, message);
 	}

@@ -120,6 +120,11 @@ class CdsClientTokenVerifier {
 			if (!client.getAllowedJku().contains(jku)) {
 				throw new InvalidTokenException("jku " + jku + " is not allowed for issuer " + client.getIssuer());
 			}
+			if (!client.getJwksUri().isBlank()) {
+				// the key set configured for the client is used first: the jku is fetched only for a kid it lacks
+				// (a client behind a firewall, such as the CDS Hooks Sandbox, names a jku we need not reach)
+				return JwkSources.firstOf(keys.forUrl(client.getJwksUri()), keys.forUrl(jku));
+			}
 			return keys.forUrl(jku);
 		}
 		if (client.getJwksUri().isBlank()) {

@@ -44,7 +44,8 @@ class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 	static final List<String> READ_OPERATIONS = List.of(
 			"$expand", "$validate-code", "$batch-validate-code", "$lookup", "$subsumes", "$translate", "$versions",
 			"$apply", "$package", "$data-requirements", "$evaluate",
-			"$validate", "$meta", "$diff", "$everything", "$get-resource-counts");
+			"$validate", "$meta", "$diff", "$everything", "$get-resource-counts",
+			"$cds-feedback-summary");
 
 	/**
 	 * Operations that count or describe every stored type, the audit trail included: not for anonymous readers, who

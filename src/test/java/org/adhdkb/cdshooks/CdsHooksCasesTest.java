@@ -112,19 +112,64 @@ class CdsHooksCasesTest extends ServerTestBase {
 			JsonNode match = unmatched.stream().filter(card -> matches(card, want)).findFirst().orElse(null);
 			assertThat(match).as("a card like %s among %s", want, response.body()).isNotNull();
 			unmatched.remove(match);
-			assertThat(match.at("/source/url").asText()).startsWith(fhirBase() + "/");
-			assertThat(match.get("links")).isNotEmpty();
+			// links are for people: the knowledge browser's pages, absolute
+			assertThat(match.at("/source/url").asText()).startsWith(baseUrl() + "/#/");
+			assertThat(match.get("links")).isNotEmpty().allSatisfy(link -> {
+				assertThat(link.get("url").asText()).startsWith(baseUrl() + "/#/");
+				assertThat(link.get("type").asText()).isEqualTo("absolute");
+			});
+			// suggested resources go into the client's record: none of our own extensions in them; an update is of a
+			// draft of this call (never a second order beside it), and what the client gets by applying it is valid R4
+			for (JsonNode suggestion : match.path("suggestions")) {
+				for (JsonNode action : suggestion.get("actions")) {
+					assertThat(action.path("resource").toString()).doesNotContain("http://adhdkb.org/fhir/StructureDefinition/");
+					if (action.get("type").asText().equals("update")) {
+						List<String> drafts = new ArrayList<>();
+						testCase.get("draftOrders").forEach(d -> drafts.add(d.get("id").asText()));
+						assertThat(drafts).contains(action.at("/resource/id").asText());
+						assertValid(action.get("resource"));
+					}
+				}
+			}
+			if (want.has("label")) {
+				assertThat(match.at("/suggestions/0/label").asText()).startsWith(want.get("label").asText());
+			}
+			if (want.has("detail")) {
+				assertThat(match.get("detail").asText()).contains(want.get("detail").asText());
+			}
 			if (testCase.has("updatedDailyDoseMg") && match.has("suggestions")
 					&& match.at("/suggestions/0/actions/0/type").asText().equals("update")) {
 				JsonNode updated = match.at("/suggestions/0/actions/0/resource");
-				assertThat(dailyDose(updated)).isEqualByComparingTo(testCase.get("updatedDailyDoseMg").decimalValue());
+				assertThat(match.at("/suggestions/0/label").asText()).as("the label names the action").startsWith("Change to ");
 				assertThat(updated.get("id").asText()).as("the update replaces the draft").isEqualTo(
 						testCase.at("/draftOrders/0/id").asText());
-				if (testCase.has("updatedMedicationCode")) {
-					assertThat(updated.at("/medicationCodeableConcept/coding/0/code").asText())
-							.isEqualTo(testCase.get("updatedMedicationCode").asText());
+				assertThat(updated.get("medicationCodeableConcept")).as("the ordered product, with its text, stays")
+						.isEqualTo(testCase.at("/draftOrders/0/medicationCodeableConcept"));
+				if (testCase.has("updatedDose")) {
+					// a product order: whole units of the product per dose, the daily total in maxDosePerPeriod
+					for (JsonNode dosage : updated.get("dosageInstruction")) {
+						assertThat(dosage.at("/doseAndRate/0/doseQuantity/value").decimalValue())
+								.isEqualByComparingTo(testCase.at("/updatedDose/value").decimalValue());
+						assertThat(dosage.at("/doseAndRate/0/doseQuantity/code").asText())
+								.isEqualTo(testCase.at("/updatedDose/code").asText());
+						assertThat(dosage.at("/maxDosePerPeriod/numerator/value").decimalValue())
+								.isEqualByComparingTo(testCase.get("updatedDailyDoseMg").decimalValue());
+						assertThat(dosage.at("/maxDosePerPeriod/numerator/code").asText()).isEqualTo("mg");
+					}
+				} else {
+					assertThat(dailyDose(updated)).isEqualByComparingTo(testCase.get("updatedDailyDoseMg").decimalValue());
 				}
 			}
+		}
+	}
+
+	/** The server's own $validate: no error in the resource as the client would store it. */
+	private void assertValid(JsonNode resource) throws IOException {
+		HttpResponse<String> outcome = send("POST", "/fhir/" + resource.get("resourceType").asText() + "/$validate",
+				JSON.writeValueAsString(resource), "Content-Type", "application/fhir+json");
+		JsonNode issues = JSON.readTree(outcome.body()).path("issue");
+		for (JsonNode issue : issues) {
+			assertThat(issue.get("severity").asText()).as("%s in %s", issue, resource).isNotIn("error", "fatal");
 		}
 	}
 

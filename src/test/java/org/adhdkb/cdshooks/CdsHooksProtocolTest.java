@@ -43,8 +43,18 @@ class CdsHooksProtocolTest extends ServerTestBase {
 		assertError(post("/cds-services/adhd-order-sign", request("patient-view", "p1", null)), 400);
 		assertError(post("/cds-services/adhd-order-sign", "{\"hook\":\"order-sign\",\"context\":{\"patientId\":\"p\"}}"), 400);
 		assertError(post("/cds-services/adhd-order-sign", "{\"hook\":\"order-sign\",\"hookInstance\":\"x\"}"), 400);
-		assertError(send("POST", "/cds-services/adhd-order-sign", "hello", "Content-Type", "text/plain"), 415);
-		assertError(get("/cds-services/adhd-order-sign"), 405);
+		HttpResponse<String> textPlain = send("POST", "/cds-services/adhd-order-sign", "hello", "Content-Type", "text/plain");
+		assertError(textPlain, 415);
+		assertThat(textPlain.body()).contains("Content-Type: application/json");
+		HttpResponse<String> get = get("/cds-services/adhd-order-sign");
+		assertError(get, 405);
+		assertThat(get.headers().firstValue("Allow")).contains("POST");
+		assertThat(get.body()).contains("POST");
+		assertError(send("DELETE", "/cds-services", null), 405);
+		HttpResponse<String> html = send("POST", "/cds-services/adhd-order-sign", request("order-sign", "p1", null).toString(),
+				"Content-Type", "application/json", "Accept", "text/html");
+		assertError(html, 406);
+		assertThat(html.body()).contains("application/json");
 		ObjectNode badFhirServer = request("patient-view", "p1", null);
 		badFhirServer.put("fhirServer", "file:///etc/passwd");
 		assertError(post("/cds-services/adhd-patient-view", badFhirServer), 400);
@@ -178,39 +188,128 @@ class CdsHooksProtocolTest extends ServerTestBase {
 		assertThat(other.get("cards")).as("draft-1 is context, not selected").isEmpty();
 	}
 
+	/** Feedback about the cards of a real call: 120 mg/day for a 20 kg child gives the maximum card and follow-up. */
 	@Test
-	void feedbackIsStoredAsAuditEventsAndCanBeSearched() throws IOException {
-		String accepted = UUID.randomUUID().toString();
-		String overridden = UUID.randomUUID().toString();
-		String body = """
-				{"feedback":[
-				 {"card":"%s","outcome":"accepted","acceptedSuggestions":[{"id":"s-1"}],"outcomeTimestamp":"2026-11-21T10:00:00Z"},
-				 {"card":"%s","outcome":"overridden","overrideReason":{"reason":{"code":"already-arranged",
-				  "system":"http://adhdkb.org/fhir/CodeSystem/cds-override-reason","display":"Already arranged"},
-				  "userComment":"Seen last week"},"outcomeTimestamp":"2026-11-21T10:05:00Z"}]}""".formatted(accepted, overridden);
-		HttpResponse<String> response = post("/cds-services/adhd-order-sign/feedback", body);
-		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-		assertThat(JSON.readTree(response.body()).get("stored")).hasSize(2);
+	void feedbackIsCheckedAgainstTheCardsIssuedAndStoredOnce() throws IOException {
+		String patient = "cds-fb-" + UUID.randomUUID().toString().substring(0, 8);
+		storeChild(patient);
+		ObjectNode call = request("order-sign", patient, ATOMOXETINE_ORDER.formatted(patient));
+		call.put("fhirServer", fhirBase());
+		String hookInstance = call.get("hookInstance").asText();
+		JsonNode cards = CdsHooksSupport.checkedResponse(post("/cds-services/adhd-order-sign", call).body()).get("cards");
+		JsonNode maximum = card(cards, "above the maximum");
+		JsonNode followUp = card(cards, "Follow up");
+		String maximumCard = maximum.get("uuid").asText();
+		String followUpCard = followUp.get("uuid").asText();
+		String suggestion = maximum.at("/suggestions/0/uuid").asText();
+
+		// the dose card says what it was computed from: weight and its date, age, the band in words, the maximum's source
+		assertThat(maximum.get("detail").asText()).contains("weight **20 kg** measured on 2026-01-01", "age **8 years**",
+				"body weight up to 70 kg, age 6 to 17 years", "US FDA label, STRATTERA").doesNotContain("weight-up-to-70kg");
+		// and that weight, 11 months old for an 8-year-old, is out of date (NICE NG87: every 3 months up to 10 years)
+		assertThat(card(cards, "out of date").get("suggestions")).hasSize(1);
+		assertThat(maximum.at("/suggestions/0/label").asText()).isEqualTo("Change to 10 mg once daily");
+
+		// each card offers the reasons of its kind (CodeSystem cds-card), not one list for all
+		assertThat(codes(maximum.get("overrideReasons"))).contains("specialist-advice").doesNotContain("already-arranged");
+		assertThat(codes(followUp.get("overrideReasons"))).contains("already-arranged")
+				.doesNotContain("tolerating-current-dose");
+
+		String sign = "/cds-services/adhd-order-sign/feedback";
+		assertError(post(sign, accepted(UUID.randomUUID().toString(), suggestion)), 400);
+		assertError(post("/cds-services/adhd-order-select/feedback", accepted(maximumCard, suggestion)), 400);
+		assertError(post(sign, "{\"feedback\":[{\"card\":\"" + maximumCard
+				+ "\",\"outcome\":\"accepted\",\"outcomeTimestamp\":\"2026-11-21T10:00:00Z\"}]}"), 400);
+		assertError(post(sign, accepted(maximumCard, "not-a-suggestion-of-this-card")), 400);
+		assertError(post(sign, overridden(followUpCard, "tolerating-current-dose")), 400);
+
+		HttpResponse<String> first = post(sign, accepted(maximumCard, suggestion));
+		assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+		HttpResponse<String> retry = post(sign, accepted(maximumCard, suggestion));
+		assertThat(retry.statusCode()).as(retry.body()).isEqualTo(200);
+		assertThat(JSON.readTree(retry.body()).get("stored")).isEqualTo(JSON.readTree(first.body()).get("stored"));
+		assertError(post(sign, overridden(maximumCard, "specialist-advice")), 400);
+		HttpResponse<String> override = post(sign, overridden(followUpCard, "already-arranged"));
+		assertThat(override.statusCode()).as(override.body()).isEqualTo(200);
 
 		// Feedback is audit data: reading it needs a token, like every AuditEvent.
 		String token = "Bearer " + TestIssuer.authorToken();
-		assertThat(get("/fhir/AuditEvent?entity-name=" + overridden).statusCode()).isEqualTo(401);
-		JsonNode found = JSON.readTree(get("/fhir/AuditEvent?entity-name=" + overridden, "Authorization", token).body());
-		assertThat(found.get("total").asInt()).isEqualTo(1);
-		JsonNode event = found.at("/entry/0/resource");
-		assertThat(event.at("/subtype/0/code").asText()).isEqualTo("overridden");
-		assertThat(event.at("/entity/0/detail/0/valueString").asText())
-				.isEqualTo("http://adhdkb.org/fhir/CodeSystem/cds-override-reason|already-arranged");
-		JsonNode acceptedEvents = JSON.readTree(get("/fhir/AuditEvent?entity-name=" + accepted
-				+ "&subtype=http://adhdkb.org/fhir/CodeSystem/cds-feedback%7Caccepted", "Authorization", token).body());
-		assertThat(acceptedEvents.get("total").asInt()).isEqualTo(1);
+		assertThat(get("/fhir/AuditEvent?entity-name=" + followUpCard).statusCode()).isEqualTo(401);
+		JsonNode stored = JSON.readTree(get("/fhir/AuditEvent?entity-name=" + maximumCard, "Authorization", token).body());
+		assertThat(stored.get("total").asInt()).as("stored once").isEqualTo(1);
+		JsonNode event = stored.at("/entry/0/resource");
+		assertThat(event.at("/subtype/0/code").asText()).isEqualTo("accepted");
+		assertThat(event.get("entity")).extracting(e -> e.get("name").asText())
+				.contains("adhd-order-sign", "Patient/" + patient, hookInstance);
+		JsonNode overriddenEvent = JSON.readTree(get("/fhir/AuditEvent?entity-name=" + followUpCard
+				+ "&subtype=http://adhdkb.org/fhir/CodeSystem/cds-feedback%7Coverridden", "Authorization", token).body());
+		assertThat(overriddenEvent.get("total").asInt()).isEqualTo(1);
+		assertThat(overriddenEvent.at("/entry/0/resource/entity/0/detail").findValuesAsText("valueString"))
+				.contains("http://adhdkb.org/fhir/CodeSystem/cds-override-reason|already-arranged");
 
-		assertError(post("/cds-services/adhd-order-sign/feedback", "{\"feedback\":[]}"), 400);
-		assertError(post("/cds-services/adhd-order-sign/feedback",
-				"{\"feedback\":[{\"card\":\"x\",\"outcome\":\"ignored\",\"outcomeTimestamp\":\"2026-11-21T10:00:00Z\"}]}"), 400);
-		assertError(post("/cds-services/adhd-order-sign/feedback",
-				"{\"feedback\":[{\"card\":\"x\",\"outcome\":\"accepted\",\"outcomeTimestamp\":\"yesterday\"}]}"), 400);
-		assertError(post("/cds-services/nope/feedback", body), 404);
+		String summaryPath = "/fhir/AuditEvent/$cds-feedback-summary?service=adhd-order-sign";
+		assertThat(get(summaryPath).statusCode()).as("the audit trail is not for anonymous readers").isEqualTo(401);
+		assertThat(get(summaryPath, "Authorization", "Bearer " + TestIssuer.get().token("system/Patient.rs")).statusCode())
+				.as("a token that may not read AuditEvent").isEqualTo(403);
+		HttpResponse<String> summary = get(summaryPath, "Authorization", "Bearer " + TestIssuer.get().token("system/AuditEvent.rs"));
+		assertThat(summary.statusCode()).as(summary.body()).isEqualTo(200);
+		JsonNode byCard = JSON.readTree(summary.body()).get("parameter");
+		JsonNode maximumCounts = summaryOf(byCard, "dose-above-maximum");
+		assertThat(part(maximumCounts, "accepted").get("valueInteger").asInt()).isGreaterThanOrEqualTo(1);
+		JsonNode followUpCounts = summaryOf(byCard, "follow-up-after-change");
+		assertThat(part(followUpCounts, "overridden").get("valueInteger").asInt()).isGreaterThanOrEqualTo(1);
+		assertThat(followUpCounts.get("part").toString()).contains("already-arranged");
+
+		assertError(post(sign, "{\"feedback\":[]}"), 400);
+		assertError(post(sign, "{\"feedback\":[{\"card\":\"" + followUpCard
+				+ "\",\"outcome\":\"ignored\",\"outcomeTimestamp\":\"2026-11-21T10:00:00Z\"}]}"), 400);
+		assertError(post("/cds-services/nope/feedback", accepted(maximumCard, suggestion)), 404);
+	}
+
+	private static JsonNode card(JsonNode cards, String summaryPart) {
+		for (JsonNode card : cards) {
+			if (card.get("summary").asText().contains(summaryPart)) {
+				return card;
+			}
+		}
+		throw new AssertionError("no card with '" + summaryPart + "' in " + cards);
+	}
+
+	private static List<String> codes(JsonNode codings) {
+		List<String> codes = new java.util.ArrayList<>();
+		codings.forEach(c -> codes.add(c.get("code").asText()));
+		return codes;
+	}
+
+	private static JsonNode summaryOf(JsonNode parameters, String kind) {
+		for (JsonNode card : parameters) {
+			if (part(card, "kind").at("/valueCoding/code").asText().equals(kind)) {
+				return card;
+			}
+		}
+		throw new AssertionError("no summary of " + kind + " in " + parameters);
+	}
+
+	private static JsonNode part(JsonNode parameter, String name) {
+		for (JsonNode part : parameter.get("part")) {
+			if (part.get("name").asText().equals(name)) {
+				return part;
+			}
+		}
+		throw new AssertionError("no part " + name + " in " + parameter);
+	}
+
+	private static String accepted(String card, String suggestion) {
+		return """
+				{"feedback":[{"card":"%s","outcome":"accepted","acceptedSuggestions":[{"id":"%s"}],
+				 "outcomeTimestamp":"2026-11-21T10:00:00Z"}]}""".formatted(card, suggestion);
+	}
+
+	private static String overridden(String card, String reason) {
+		return """
+				{"feedback":[{"card":"%s","outcome":"overridden","overrideReason":{"reason":{"code":"%s",
+				 "system":"http://adhdkb.org/fhir/CodeSystem/cds-override-reason"},"userComment":"Seen last week"},
+				 "outcomeTimestamp":"2026-11-21T10:05:00Z"}]}""".formatted(card, reason);
 	}
 
 	private void storeChild(String patient) throws IOException {

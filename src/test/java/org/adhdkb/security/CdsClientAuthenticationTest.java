@@ -53,6 +53,10 @@ class CdsClientAuthenticationTest {
 	static final ECKey EC = generateEc("cds-ec-1");
 	static final RSAKey RSA = generateRsa("cds-rsa-1");
 	static final RSAKey STRANGER = generateRsa("cds-rsa-1"); // same kid as RSA, different key
+	/** A client shaped like the CDS Hooks Sandbox: ES384, a kid, and a jku this server cannot (and need not) reach. */
+	static final String SANDBOX = "https://sandbox.example/cds-client";
+	static final String SANDBOX_JKU = "https://sandbox.invalid/.well-known/jwks.json";
+	static final ECKey SANDBOX_KEY = generateEc("sandbox-es384");
 
 	private final HttpClient http = HttpClient.newHttpClient();
 
@@ -70,6 +74,21 @@ class CdsClientAuthenticationTest {
 		registry.add("adhdkb.security.cds.clients[0].issuer", () -> CLIENT);
 		registry.add("adhdkb.security.cds.clients[0].jwks-uri", () -> issuer.url("/cds-jwks"));
 		registry.add("adhdkb.security.cds.clients[0].allowed-jku[0]", () -> issuer.url("/cds-jku"));
+		// the sandbox's key set, configured as a file: no network is involved in checking its tokens
+		registry.add("adhdkb.security.cds.clients[1].issuer", () -> SANDBOX);
+		registry.add("adhdkb.security.cds.clients[1].jwks-uri", () -> sandboxKeySet().toUri().toString());
+		registry.add("adhdkb.security.cds.clients[1].allowed-jku[0]", () -> SANDBOX_JKU);
+	}
+
+	private static java.nio.file.Path sandboxKeySet() {
+		try {
+			java.nio.file.Path file = java.nio.file.Files.createTempFile("sandbox-jwks", ".json");
+			file.toFile().deleteOnExit();
+			java.nio.file.Files.writeString(file, new com.nimbusds.jose.jwk.JWKSet(SANDBOX_KEY.toPublicJWK()).toString());
+			return file;
+		} catch (java.io.IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
 	}
 
 	private String service() {
@@ -116,6 +135,20 @@ class CdsClientAuthenticationTest {
 	@Test
 	void es384TokenFromTheConfiguredJwksIsAccepted() throws Exception {
 		assertAccepted(es384(c -> {}));
+	}
+
+	/** Issue 14: the sandbox's token names its jku; its key set is configured, so the jku is never fetched. */
+	@Test
+	void aJkuTokenIsVerifiedWithTheConfiguredKeySetWithoutFetchingTheJku() throws Exception {
+		JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.ES384).type(JOSEObjectType.JWT).keyID(SANDBOX_KEY.getKeyID())
+				.jwkURL(URI.create(SANDBOX_JKU)).build();
+		assertAccepted(TestIssuer.sign(header, SANDBOX_KEY, claims().issuer(SANDBOX).build()));
+		JWSHeader notAllowed = new JWSHeader.Builder(JWSAlgorithm.ES384).type(JOSEObjectType.JWT)
+				.keyID(SANDBOX_KEY.getKeyID()).jwkURL(URI.create("https://sandbox.invalid/other-jwks.json")).build();
+		assertRefused(TestIssuer.sign(notAllowed, SANDBOX_KEY, claims().issuer(SANDBOX).build()), "jku");
+		JWSHeader wrongKey = new JWSHeader.Builder(JWSAlgorithm.ES384).type(JOSEObjectType.JWT).keyID(SANDBOX_KEY.getKeyID())
+				.jwkURL(URI.create(SANDBOX_JKU)).build();
+		assertRefused(TestIssuer.sign(wrongKey, generateEc("sandbox-es384"), claims().issuer(SANDBOX).build()), "");
 	}
 
 	@Test
