@@ -208,15 +208,7 @@ class ApplyTest extends ServerTestBase {
 		HttpResponse<String> response = get("/fhir/PlanDefinition/atomoxetine-titration/$data-requirements");
 		assertThat(response.statusCode()).isEqualTo(200);
 		org.hl7.fhir.r4.model.Library library = (org.hl7.fhir.r4.model.Library) FHIR.newJsonParser().parseResource(response.body());
-		assertThat(library.getType().getCodingFirstRep().getCode()).isEqualTo("module-definition");
-		assertThat(library.getDataRequirement()).anySatisfy(r -> {
-			assertThat(r.getType()).isEqualTo("Observation");
-			assertThat(r.getCodeFilterFirstRep().getCodeFirstRep().getCode()).isEqualTo("29463-7");
-		});
-		assertThat(library.getDataRequirement()).anySatisfy(r -> {
-			assertThat(r.getType()).isEqualTo("MedicationStatement");
-			assertThat(r.getCodeFilterFirstRep().getValueSet()).isEqualTo("http://adhdkb.org/fhir/ValueSet/ssri-medications");
-		});
+		assertReadsWeightAndSsriStatements(library);
 		assertThat(library.getRelatedArtifact()).extracting(a -> a.getResource())
 				.contains("http://adhdkb.org/fhir/MedicationKnowledge/atomoxetine");
 	}
@@ -253,8 +245,16 @@ class ApplyTest extends ServerTestBase {
 		HttpResponse<String> response = get("/fhir/Library/AdhdPatientFacts/$data-requirements");
 		assertThat(response.statusCode()).isEqualTo(200);
 		org.hl7.fhir.r4.model.Library library = (org.hl7.fhir.r4.model.Library) FHIR.newJsonParser().parseResource(response.body());
+		assertReadsWeightAndSsriStatements(library);
+		assertThat(library.getRelatedArtifact()).extracting(a -> a.getResource())
+				.contains("http://hl7.org/fhir/Library/FHIRHelpers|4.0.1");
+	}
+
+	// --- helpers
+
+	/** The CQL reads the body weight (LOINC 29463-7) and medication statements coded in the SSRI value set. */
+	private static void assertReadsWeightAndSsriStatements(org.hl7.fhir.r4.model.Library library) {
 		assertThat(library.getType().getCodingFirstRep().getCode()).isEqualTo("module-definition");
-		// the CQL reads the body weight (LOINC 29463-7) and medication statements coded in the SSRI value set
 		assertThat(library.getDataRequirement()).anySatisfy(r -> {
 			assertThat(r.getType()).isEqualTo("Observation");
 			assertThat(r.getCodeFilterFirstRep().getCodeFirstRep().getCode()).isEqualTo("29463-7");
@@ -263,11 +263,7 @@ class ApplyTest extends ServerTestBase {
 			assertThat(r.getType()).isEqualTo("MedicationStatement");
 			assertThat(r.getCodeFilterFirstRep().getValueSet()).isEqualTo("http://adhdkb.org/fhir/ValueSet/ssri-medications");
 		});
-		assertThat(library.getRelatedArtifact()).extracting(a -> a.getResource())
-				.contains("http://hl7.org/fhir/Library/FHIRHelpers|4.0.1");
 	}
-
-	// --- helpers
 
 	private CarePlan applyStored(List<Resource> record) {
 		store(record);
