@@ -53,7 +53,10 @@ def medication(p):
          f"<p>RxNorm {p['tty']} {code}. Form: {html.escape(pa['form'])}{' (v3 orderableDrugForm '+fc+')' if fc else ''}. {' '.join(extra)}</p>"
          "<table class=\"grid\"><tr><th>Ingredient</th><th>RxNorm</th><th>Strength</th></tr>"+''.join(rows)+"</table>"
          f"<p>Sources (fhir-resources/SOURCES.md): {html.escape(src)}.</p></div>")
-    return {'resourceType':'Medication','id':f'rxnorm-{code}','text':{'status':'generated','div':div},
+    # A server-independent business identifier: HAPI's package installer finds an installed copy of a resource
+    # without a canonical url by its identifier, and cannot install it without one.
+    ident=[{'system':'urn:ietf:rfc:3986','value':f'http://adhdkb.org/fhir/Medication/rxnorm-{code}'}]
+    return {'resourceType':'Medication','id':f'rxnorm-{code}','text':{'status':'generated','div':div},'identifier':ident,
             'code':{'coding':[{'system':RX,'code':code,'display':p['name']}],'text':p['name']},
             'status':'active','form':form,'ingredient':ings}
 for p in P.values():

@@ -8,9 +8,12 @@ import ca.uhn.fhir.jpa.packages.PackageInstallOutcomeJson;
 import ca.uhn.fhir.jpa.packages.PackageInstallationSpec;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.param.UriParam;
 import org.adhdkb.content.ContentPackage;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.PlanDefinition;
 import org.hl7.fhir.r4.model.ValueSet;
@@ -38,9 +41,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class PackageInstallsIntoStockHapiTest {
 
-	/** Resource types that have a canonical url, which HAPI's installer creates as resources. */
-	private static final List<String> CANONICAL_TYPES = List.of("CodeSystem", "ValueSet", "ConceptMap", "Library",
-			"ActivityDefinition", "PlanDefinition", "SearchParameter");
+	/**
+	 * Resource types HAPI's installer creates as resources: those with a canonical url, and those to which the content
+	 * gives a business identifier (the product Medications, the sources and their publishers).
+	 */
+	private static final List<String> INSTALLED_TYPES = List.of("CodeSystem", "ValueSet", "ConceptMap", "Library",
+			"ActivityDefinition", "PlanDefinition", "SearchParameter", "Medication", "DocumentReference", "Organization");
 
 	private static AnnotationConfigApplicationContext stockHapi;
 	private static ContentPackage content;
@@ -53,7 +59,7 @@ class PackageInstallsIntoStockHapiTest {
 		tgz = ContentPackageArchive.build(content);
 		stockHapi = new AnnotationConfigApplicationContext(StockHapiJpaServer.class);
 		PackageInstallationSpec spec = spec();
-		spec.setInstallResourceTypes(CANONICAL_TYPES);
+		spec.setInstallResourceTypes(INSTALLED_TYPES);
 		outcome = stockHapi.getBean(IPackageInstallerSvc.class).install(spec);
 	}
 
@@ -73,8 +79,8 @@ class PackageInstallsIntoStockHapiTest {
 	}
 
 	@Test
-	void everyCanonicalResourceOfThePackageIsInstalled() {
-		for (String type : CANONICAL_TYPES) {
+	void everyResourceOfTheInstalledTypesIsInstalled() {
+		for (String type : INSTALLED_TYPES) {
 			long inContent = content.files().stream().filter(file -> file.folder().equals(type)).count();
 			if (inContent > 0) {
 				assertThat(outcome.getResourcesInstalled().get(type)).as(type + " " + outcome).isEqualTo((int) inContent);
@@ -100,6 +106,20 @@ class PackageInstallsIntoStockHapiTest {
 		// atomoxetine, by its RxNorm ingredient code (codes.md)
 		assertThat(medicines).anySatisfy(resource -> assertThat(((MedicationKnowledge) resource).getCode().getCoding())
 				.anySatisfy(coding -> assertThat(coding.getCode()).isEqualTo("38400")));
+	}
+
+	@Test
+	void aProductAndItsLabelAreFoundByTheirIdentifiers() {
+		DaoRegistry daos = stockHapi.getBean(DaoRegistry.class);
+		// atomoxetine 25 mg oral capsule, RxNorm SCD 349593 (codes.md); the installer stores it under a new server id
+		Medication capsule = (Medication) single(daos, "Medication", SearchParameterMap.newSynchronous("identifier",
+				new TokenParam("urn:ietf:rfc:3986", "http://adhdkb.org/fhir/Medication/rxnorm-349593")));
+		assertThat(capsule.getCode().getCodingFirstRep().getCode()).isEqualTo("349593");
+		assertThat(capsule.getIngredientFirstRep().getStrength().getNumerator().getValue()).isEqualByComparingTo("25");
+		// the Strattera label, by its DailyMed SPL set id
+		DocumentReference label = (DocumentReference) single(daos, "DocumentReference", SearchParameterMap.newSynchronous(
+				"identifier", new TokenParam("urn:ietf:rfc:3986", "urn:uuid:309de576-c318-404a-bc15-660c2b1876fb")));
+		assertThat(label.getContentFirstRep().getAttachment().getUrl()).contains("dailymed.nlm.nih.gov");
 	}
 
 	/** HAPI's installer needs a url or an identifier to install a resource; R4 MedicationKnowledge has neither. */
