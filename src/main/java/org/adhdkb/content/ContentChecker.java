@@ -21,6 +21,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.DomainResource;
+import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.adhdkb.medication.DosingCalculator;
 import org.hl7.fhir.r4.model.Extension;
@@ -201,6 +202,12 @@ public class ContentChecker {
 			if (resource instanceof MedicationKnowledge medicine) {
 				checkDosingBounds(path, medicine, problems);
 			}
+			if (url == null && !base.isEmpty() && IDENTIFIED_TYPES.contains(type)
+					&& !hasIdentifier(resource, base + "/" + type + "/" + id)) {
+				// HAPI's package installer (and any server loading the package) finds an installed copy by it
+				problems.add(new ContentProblem(path, type + ".identifier",
+						"must include urn:ietf:rfc:3986|" + base + "/" + type + "/" + id));
+			}
 			String artifactUrl = artifactUrl(resource);
 			if (artifactUrl != null && !base.isEmpty() && !artifactUrl.equals(base + "/" + type + "/" + id)) {
 				problems.add(new ContentProblem(
@@ -211,6 +218,15 @@ public class ContentChecker {
 				problems.add(new ContentProblem(path, type + ".text", "a narrative is required"));
 			}
 		}
+	}
+
+	/** Resource types without a canonical url that the content identifies by their adhdkb URL. */
+	private static final Set<String> IDENTIFIED_TYPES = Set.of("Medication", "DocumentReference", "Organization");
+
+	private static boolean hasIdentifier(Resource resource, String value) {
+		return resource.getNamedProperty("identifier").getValues().stream()
+				.map(Identifier.class::cast)
+				.anyMatch(identifier -> "urn:ietf:rfc:3986".equals(identifier.getSystem()) && value.equals(identifier.getValue()));
 	}
 
 	/** Dosing bands are read by the server's logic, so their bounds must follow the grammar the README fixes. */

@@ -125,6 +125,19 @@ class ContentCheckerTest {
 	}
 
 	@Test
+	void aResourceWithoutCanonicalUrlNeedsItsIdentifier(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "Organization/anonymous.json", "{\"resourceType\":\"Organization\",\"id\":\"anonymous\",\"name\":\"A\","
+				+ NARRATIVE + "}");
+		write(dir, "Organization/named.json", "{\"resourceType\":\"Organization\",\"id\":\"named\",\"name\":\"B\","
+				+ "\"identifier\":[{\"system\":\"urn:ietf:rfc:3986\",\"value\":\"http://adhdkb.org/fhir/Organization/named\"}],"
+				+ NARRATIVE + "}");
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+		assertProblemAt(result, "Organization/anonymous.json", "Organization.identifier");
+		assertThat(result.problems()).noneMatch(p -> p.file().equals("Organization/named.json"));
+	}
+
+	@Test
 	void aPackageNeedsItsManifest(@TempDir Path dir) throws IOException {
 		write(dir, "ValueSet/x.json", "{\"resourceType\":\"ValueSet\",\"id\":\"x\",\"status\":\"active\"," + NARRATIVE + "}");
 		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
@@ -149,6 +162,7 @@ class ContentCheckerTest {
 	private static String medication(String code, String name) {
 		return """
 				{"resourceType":"Medication","id":"rxnorm-%1$s",%3$s,"status":"active",
+				 "identifier":[{"system":"urn:ietf:rfc:3986","value":"http://adhdkb.org/fhir/Medication/rxnorm-%1$s"}],
 				 "code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"%1$s","display":"%2$s"}]}}"""
 				.formatted(code, name, NARRATIVE);
 	}
