@@ -51,11 +51,37 @@ curl -fs -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' "$BASE/fhi
 # with none, so that the service fetches the record from adhdkb's own /fhir as the client's fhirServer.
 DRAFT='{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"MedicationRequest","id":"bench-draft","status":"draft","intent":"order","subject":{"reference":"Patient/bench-child"},"medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"38400"}]},"dosageInstruction":[{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}},"doseAndRate":[{"doseQuantity":{"value":30,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"}}]}]}}]}'
 CDS_CONTEXT='"hook":"order-sign","hookInstance":"d1577c69-dfbe-44ad-ba6d-3e05e953b2ea","context":{"userId":"Practitioner/bench","patientId":"bench-child","draftOrders":'"$DRAFT"'}'
-PREFETCH_PATIENT=$(curl -fs "$BASE/fhir/Patient/bench-child")
-PREFETCH_OBSERVATIONS=$(curl -fs "$BASE/fhir/Observation?subject=Patient/bench-child&code=http://loinc.org%7C29463-7,http://loinc.org%7C53040-2")
-PREFETCH_MEDICATIONS=$(curl -fs "$BASE/fhir/MedicationRequest?subject=Patient/bench-child")
-echo "{$CDS_CONTEXT,\"prefetch\":{\"patient\":$PREFETCH_PATIENT,\"observations\":$PREFETCH_OBSERVATIONS,\"medications\":$PREFETCH_MEDICATIONS}}" > "$WORK/order-sign-prefetch.json"
+# The prefetch is filled from the service's own templates (discovery), as an EHR fills it.
+echo "{$CDS_CONTEXT}" > "$WORK/order-sign-context.json"
+python3 bench/prefetch.py "$BASE" adhd-order-sign "$WORK/order-sign-context.json" > "$WORK/order-sign-prefetch.json"
 echo "{$CDS_CONTEXT,\"fhirServer\":\"$BASE/fhir\"}" > "$WORK/order-sign-fetch.json"
+
+# The same hook with an order as most EHRs write it: a product code and a dose in capsules
+# (atomoxetine 25 mg oral capsule, RxNorm 349593, 1 capsule twice a day).
+CAPSULE_DRAFT='{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"MedicationRequest","id":"bench-draft-capsule","status":"draft","intent":"order","subject":{"reference":"Patient/bench-child"},"medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"349593","display":"atomoxetine 25 MG Oral Capsule"}],"text":"atomoxetine 25 mg capsule"},"dosageInstruction":[{"text":"1 capsule twice a day","timing":{"code":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation","code":"BID"}]}},"doseAndRate":[{"doseQuantity":{"value":1,"unit":"capsule","system":"http://unitsofmeasure.org","code":"{capsule}"}}]}]}}]}'
+echo '{"hook":"order-sign","hookInstance":"5b0f3c1e-8a2d-4f4e-9c61-0d8f2b7a9e13","context":{"userId":"Practitioner/bench","patientId":"bench-child","draftOrders":'"$CAPSULE_DRAFT"'}}' > "$WORK/order-capsule-context.json"
+python3 bench/prefetch.py "$BASE" adhd-order-sign "$WORK/order-capsule-context.json" > "$WORK/order-capsule-prefetch.json"
+
+# patient-view for a 13-year-old on OROS methylphenidate 36 mg (RxNorm 1091185) since June, 18 mg before,
+# with weight, blood pressure and heart rate after the change: the chart a clinician opens most days.
+put() { curl -fs -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' "$BASE/fhir/$1" -d "$2"; }
+put Patient/bench-teen '{"resourceType":"Patient","id":"bench-teen","birthDate":"2013-03-01"}'
+vital() { # id loinc value unit ucum date
+  put "Observation/$1" '{"resourceType":"Observation","id":"'$1'","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"'$2'"}]},"subject":{"reference":"Patient/bench-teen"},"effectiveDateTime":"'$6'","valueQuantity":{"value":'$3',"unit":"'$4'","system":"http://unitsofmeasure.org","code":"'$5'"}}'
+}
+vital bench-teen-weight-1 29463-7 41 kg kg 2026-03-01
+vital bench-teen-weight-2 29463-7 43 kg kg 2026-10-01
+vital bench-teen-height 8302-2 155 cm cm 2026-10-01
+vital bench-teen-systolic 8480-6 112 mmHg mm[Hg] 2026-10-01
+vital bench-teen-diastolic 8462-4 70 mmHg mm[Hg] 2026-10-01
+vital bench-teen-heart-rate 8867-4 88 /min /min 2026-10-01
+order() { # id rxnorm status authored
+  put "MedicationRequest/$1" '{"resourceType":"MedicationRequest","id":"'$1'","status":"'$3'","intent":"order","subject":{"reference":"Patient/bench-teen"},"authoredOn":"'$4'","medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"'$2'"}]},"dosageInstruction":[{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d","when":["MORN"]}},"doseAndRate":[{"doseQuantity":{"value":1,"unit":"tablet","system":"http://unitsofmeasure.org","code":"{tablet}"}}]}]}'
+}
+order bench-teen-oros-18 1091155 stopped 2026-03-01
+order bench-teen-oros-36 1091185 active 2026-06-01
+echo '{"hook":"patient-view","hookInstance":"0c3f5a8e-6b1d-4c2e-a7f9-3e5d8b1c2a40","context":{"userId":"Practitioner/bench","patientId":"bench-teen"}}' > "$WORK/patient-view-context.json"
+python3 bench/prefetch.py "$BASE" adhd-patient-view "$WORK/patient-view-context.json" > "$WORK/patient-view-prefetch.json"
 
 # $apply with the record in the call (Parameters.data): nothing is read from the database or from a cache.
 cat > "$WORK/apply-data.json" <<JSON
@@ -96,6 +122,8 @@ ENDPOINTS=(
   "PlanDefinition/\$apply, record in the call (POST data)|POST|$BASE/fhir/PlanDefinition/atomoxetine-titration/\$apply|$WORK/apply-data.json"
   "CDS Hooks order-sign, full prefetch|POST|$BASE/cds-services/adhd-order-sign|$WORK/order-sign-prefetch.json"
   "CDS Hooks order-sign, no prefetch (fetches from /fhir)|POST|$BASE/cds-services/adhd-order-sign|$WORK/order-sign-fetch.json"
+  "CDS Hooks order-sign, 1 capsule twice a day (product code), full prefetch|POST|$BASE/cds-services/adhd-order-sign|$WORK/order-capsule-prefetch.json"
+  "CDS Hooks patient-view, teen on OROS methylphenidate, full prefetch|POST|$BASE/cds-services/adhd-patient-view|$WORK/patient-view-prefetch.json"
 )
 
 cat > "$WORK/post.lua" <<'LUA'
