@@ -9,9 +9,11 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CodeableConcept;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
+import org.hl7.fhir.r4.model.ValueSet;
+import org.adhdkb.medication.ProductCatalog;
 import org.adhdkb.cache.ChangeCounter;
 import org.adhdkb.cache.VersionedCache;
 import org.springframework.stereotype.Component;
@@ -26,11 +28,34 @@ public class KnowledgeArtifacts {
 	private final ChangeCounter changeCounter;
 	/** Knowledge is read on every $apply and changes rarely; callers must not modify what they get. */
 	private final VersionedCache<String, IBaseResource> cache;
+	private final VersionedCache<String, ProductCatalog> catalogs;
 
 	public KnowledgeArtifacts(DaoRegistry daoRegistry, ChangeCounter changeCounter) {
 		this.daoRegistry = daoRegistry;
 		this.changeCounter = changeCounter;
 		this.cache = new VersionedCache<>(changeCounter, 1_000);
+		this.catalogs = new VersionedCache<>(changeCounter, 1);
+	}
+
+	/**
+	 * Which product line an ordered code belongs to, built from every MedicationKnowledge and Medication the server
+	 * holds; built again after any write. Shared: do not modify what it returns.
+	 */
+	public ProductCatalog productCatalog(RequestDetails request) {
+		// Our products are Medication/rxnorm-{code} (fhir-resources/README.md); other Medications on the server are
+		// a client's data.
+		return catalogs.get("catalog", changeCounter.current(request), key -> new ProductCatalog(
+				all(MedicationKnowledge.class, request),
+				all(Medication.class, request).stream().filter(m -> m.getIdElement().getIdPart().startsWith("rxnorm-")).toList(),
+				byCanonical(ValueSet.class, ProductCatalog.NOT_ADHD_LABELLED, request)));
+	}
+
+	private <T extends IBaseResource> List<T> all(Class<T> type, RequestDetails request) {
+		// past the server's page-size cap (adhdkb.max-page-size), which limits synchronous searches too
+		SearchParameterMap map = SearchParameterMap.newSynchronous().add("status", new TokenParam("active"));
+		map.setLoadSynchronousUpTo(100_000);
+		return daoRegistry.getResourceDao(type.getSimpleName()).search(map, request)
+				.getAllResources().stream().map(type::cast).toList();
 	}
 
 	/** By id; the returned resource is shared and must not be modified. */
@@ -48,25 +73,13 @@ public class KnowledgeArtifacts {
 		return type.cast(cache.get(type.getSimpleName() + "|" + canonical, changeCounter.current(request), key -> findByCanonical(type, canonical, request)));
 	}
 
-	/** The MedicationKnowledge whose code matches one of the concept's codings, or null. Shared: do not modify. */
+	/**
+	 * The product line (MedicationKnowledge) of an ordered code: the line of a product (SCD or SBD), of its own
+	 * product-line code, or of an ingredient that only one line has; null otherwise. Shared: do not modify.
+	 */
 	public MedicationKnowledge medicineByCode(CodeableConcept concept, RequestDetails request) {
-		for (Coding coding : concept.getCoding()) {
-			if (!coding.hasSystem() || !coding.hasCode()) {
-				continue;
-			}
-			IBaseResource found = cache.get("MedicationKnowledge?code=" + coding.getSystem() + "|" + coding.getCode(),
-					changeCounter.current(request), key -> {
-				SearchParameterMap map = SearchParameterMap.newSynchronous()
-						.add("code", new TokenParam(coding.getSystem(), coding.getCode()));
-				List<IBaseResource> matches = daoRegistry.getResourceDao("MedicationKnowledge").search(map, request)
-						.getAllResources();
-				return matches.size() == 1 ? matches.get(0) : null;
-			});
-			if (found != null) {
-				return (MedicationKnowledge) found;
-			}
-		}
-		return null;
+		ProductCatalog.Ordered ordered = productCatalog(request).find(concept, null);
+		return ordered.lines().size() == 1 ? ordered.lines().get(0) : null;
 	}
 
 	private <T extends IBaseResource> T findByCanonical(Class<T> type, String canonical, RequestDetails request) {
