@@ -24,6 +24,9 @@ import java.util.List;
 @Component
 public class KnowledgeArtifacts {
 
+	private static final int LINES = 200;
+	private static final String ADHD_MEDICATIONS = "http://adhdkb.org/fhir/ValueSet/adhd-medications";
+
 	private final DaoRegistry daoRegistry;
 	private final ChangeCounter changeCounter;
 	/** Knowledge is read on every $apply and changes rarely; callers must not modify what they get. */
@@ -38,24 +41,36 @@ public class KnowledgeArtifacts {
 	}
 
 	/**
-	 * Which product line an ordered code belongs to, built from every MedicationKnowledge and Medication the server
-	 * holds; built again after any write. Shared: do not modify what it returns.
+	 * Which product line an ordered code belongs to, built from every MedicationKnowledge, the Medications they list,
+	 * and the products of ValueSets adhd-medications and adhd-ingredient-not-adhd-labelled; built again after any
+	 * write. Shared: do not modify what it returns.
 	 */
 	public ProductCatalog productCatalog(RequestDetails request) {
-		// Our products are Medication/rxnorm-{code} (fhir-resources/README.md); other Medications on the server are
-		// a client's data.
-		return catalogs.get("catalog", changeCounter.current(request), key -> new ProductCatalog(
-				all(MedicationKnowledge.class, request),
-				all(Medication.class, request).stream().filter(m -> m.getIdElement().getIdPart().startsWith("rxnorm-")).toList(),
-				byCanonical(ValueSet.class, ProductCatalog.NOT_ADHD_LABELLED, request)));
-	}
-
-	private <T extends IBaseResource> List<T> all(Class<T> type, RequestDetails request) {
-		// past the server's page-size cap (adhdkb.max-page-size), which limits synchronous searches too
-		SearchParameterMap map = SearchParameterMap.newSynchronous().add("status", new TokenParam("active"));
-		map.setLoadSynchronousUpTo(100_000);
-		return daoRegistry.getResourceDao(type.getSimpleName()).search(map, request)
-				.getAllResources().stream().map(type::cast).toList();
+		return catalogs.get("catalog", changeCounter.current(request), key -> {
+			SearchParameterMap everyLine = SearchParameterMap.newSynchronous().add("status", new TokenParam("active"));
+			List<MedicationKnowledge> lines = daoRegistry.getResourceDao("MedicationKnowledge").search(everyLine, request)
+					.getResources(0, LINES).stream().map(MedicationKnowledge.class::cast).toList();
+			if (lines.size() >= LINES) {
+				throw new IllegalStateException("more than " + LINES + " MedicationKnowledge resources: raise the limit");
+			}
+			ValueSet notLabelled = byCanonical(ValueSet.class, ProductCatalog.NOT_ADHD_LABELLED, request);
+			// Our products are Medication/rxnorm-{code} (fhir-resources/README.md), read by id: a search would be cut
+			// at the page-size cap, and other Medications on the server are a client's data.
+			java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+			lines.forEach(line -> line.getAssociatedMedication().forEach(m -> ids.add(m.getReferenceElement().getIdPart())));
+			for (ValueSet valueSet : List.of(notLabelled, byCanonical(ValueSet.class, ADHD_MEDICATIONS, request))) {
+				valueSet.getCompose().getInclude().forEach(include -> include.getConcept().forEach(c -> ids.add("rxnorm-" + c.getCode())));
+			}
+			List<Medication> products = new java.util.ArrayList<>();
+			for (String id : ids) {
+				try {
+					products.add((Medication) daoRegistry.getResourceDao("Medication").read(new IdType("Medication", id), request));
+				} catch (ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
+					// an ingredient code of the value set: no Medication behind it
+				}
+			}
+			return new ProductCatalog(lines, products, notLabelled);
+		});
 	}
 
 	/** By id; the returned resource is shared and must not be modified. */

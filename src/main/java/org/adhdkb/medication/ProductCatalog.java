@@ -52,6 +52,8 @@ public final class ProductCatalog {
 	private final Map<String, List<Medication>> productsOfLine = new HashMap<>();
 
 	public ProductCatalog(List<MedicationKnowledge> lines, List<Medication> products, ValueSet notLabelled) {
+		Map<String, Medication> byId = new HashMap<>();
+		products.forEach(p -> byId.put(p.getIdElement().getIdPart(), p));
 		for (Medication product : products) {
 			for (Coding coding : product.getCode().getCoding()) {
 				productByCode.put(key(coding), product);
@@ -76,7 +78,7 @@ public final class ProductCatalog {
 			List<Medication> own = new ArrayList<>();
 			for (Reference associated : line.getAssociatedMedication()) {
 				String id = associated.getReferenceElement().getIdPart();
-				Medication product = products.stream().filter(p -> p.getIdElement().getIdPart().equals(id)).findFirst().orElse(null);
+				Medication product = byId.get(id);
 				if (product == null) {
 					continue; // not active (the content check sees that every reference resolves)
 				}
