@@ -94,12 +94,7 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 
 	/** The code of what an order is for: its medicationCodeableConcept, or the code of a contained Medication. */
 	static CodeableConcept medicationCode(MedicationRequest order) {
-		if (order.hasMedicationReference() && order.getMedicationReference().getReference() != null
-				&& !order.getMedicationReference().getReference().startsWith("#")
-				&& !(order.getMedicationReference().getResource() instanceof Medication)) {
-			return new CodeableConcept();
-		}
-		return medicationCode(order, new HookData(null, null, List.of(), List.of(), Map.of(), null).referencedMedication(order));
+		return medicationCode(order, contained(order));
 	}
 
 	/** The code of what an order is for: its medicationCodeableConcept, or the code of the Medication it references. */
@@ -122,15 +117,22 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 			return m;
 		}
 		String reference = order.getMedicationReference().getReference();
+		return reference == null ? null : reference.startsWith("#") ? contained(order) : medications.get(reference);
+	}
+
+	private static Medication contained(MedicationRequest order) {
+		String reference = order.hasMedicationReference() ? order.getMedicationReference().getReference() : null;
+		if (order.hasMedicationReference() && order.getMedicationReference().getResource() instanceof Medication m) {
+			return m;
+		}
 		if (reference != null && reference.startsWith("#")) {
 			for (Resource contained : order.getContained()) {
 				if (contained instanceof Medication m && reference.substring(1).equals(contained.getIdElement().getIdPart())) {
 					return m;
 				}
 			}
-			return null;
 		}
-		return reference == null ? null : medications.get(reference);
+		return null;
 	}
 
 	/**
