@@ -90,11 +90,13 @@ public class KnowledgeArtifacts {
 
 	/**
 	 * The product line (MedicationKnowledge) of an ordered code: the line of a product (SCD or SBD), of its own
-	 * product-line code, or of an ingredient that only one line has; null otherwise. Shared: do not modify.
+	 * product-line code, or of an ingredient that only one line has or only one line names in its code; null
+	 * otherwise. Shared: do not modify.
 	 */
 	public MedicationKnowledge medicineByCode(CodeableConcept concept, RequestDetails request) {
-		ProductCatalog.Ordered ordered = productCatalog(request).find(concept, null);
-		return ordered.lines().size() == 1 ? ordered.lines().get(0) : null;
+		ProductCatalog catalog = productCatalog(request);
+		ProductCatalog.Ordered ordered = catalog.find(concept, null);
+		return ordered.lines().size() == 1 ? ordered.lines().get(0) : ordered.ingredientOnly() ? catalog.lineNaming(concept) : null;
 	}
 
 	private <T extends IBaseResource> T findByCanonical(Class<T> type, String canonical, RequestDetails request) {

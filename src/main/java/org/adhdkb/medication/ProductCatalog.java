@@ -50,6 +50,8 @@ public final class ProductCatalog {
 	private final Set<String> adhdIngredients = new HashSet<>();
 	private final Set<String> notAdhdLabelled = new HashSet<>();
 	private final Map<String, List<Medication>> productsOfLine = new HashMap<>();
+	/** Lines that name an ingredient in their own code (the original ten do, for now), where only one line does. */
+	private final Map<String, List<MedicationKnowledge>> linesNamingIngredient = new HashMap<>();
 
 	public ProductCatalog(List<MedicationKnowledge> lines, List<Medication> products, ValueSet notLabelled) {
 		Map<String, Medication> byId = new HashMap<>();
@@ -66,10 +68,12 @@ public final class ProductCatalog {
 		}
 		for (MedicationKnowledge line : lines) {
 			for (var ingredient : line.getIngredient()) {
-				if (ingredient.hasItemCodeableConcept()) {
-					for (Coding coding : ingredient.getItemCodeableConcept().getCoding()) {
+				for (Coding coding : ingredient.getItemCodeableConcept().getCoding()) {
+					adhdIngredients.add(key(coding));
+					// an ingredient-only order is of the lines dosed in it: their first ingredient (Azstarys is dosed
+					// in serdexmethylphenidate, so a dexmethylphenidate order is not measured against it)
+					if (ingredient == line.getIngredientFirstRep()) {
 						linesByIngredient.computeIfAbsent(key(coding), k -> new ArrayList<>()).add(line);
-						adhdIngredients.add(key(coding));
 					}
 				}
 			}
@@ -89,6 +93,8 @@ public final class ProductCatalog {
 			for (Coding coding : line.getCode().getCoding()) {
 				if (!linesByIngredient.containsKey(key(coding))) {
 					addLine(key(coding), line); // the product-line code, and clinical-drug codes kept on the line's code
+				} else {
+					linesNamingIngredient.computeIfAbsent(key(coding), k -> new ArrayList<>()).add(line);
 				}
 			}
 		}
@@ -137,6 +143,20 @@ public final class ProductCatalog {
 			}
 		}
 		return new Ordered(List.of(), null, false, null, null);
+	}
+
+	/**
+	 * The one line whose own code names this ingredient (e.g. clonidine ER for RxNorm 2599, although the clonidine ER
+	 * suspension is clonidine too): how guidance written for one line names it. Null when none or several do.
+	 */
+	public MedicationKnowledge lineNaming(CodeableConcept code) {
+		for (Coding coding : code.getCoding()) {
+			List<MedicationKnowledge> lines = linesNamingIngredient.get(key(coding));
+			if (lines != null && lines.size() == 1) {
+				return lines.get(0);
+			}
+		}
+		return null;
 	}
 
 	/** The products of a line, in the order its {@code associatedMedication} lists them. */

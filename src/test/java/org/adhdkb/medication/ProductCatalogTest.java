@@ -62,6 +62,9 @@ class ProductCatalogTest {
 		assertThat(methylphenidate.ingredientOnly()).isTrue();
 		assertThat(methylphenidate.lines()).hasSizeGreaterThanOrEqualTo(13);
 		assertThat(catalog.find(code("38400"), null).lines()).hasSize(1);
+		assertThat(catalog.lineNaming(code("2599")).getIdElement().getIdPart()).as("guidance that names clonidine means clonidine ER")
+				.isEqualTo("clonidine-er");
+		assertThat(catalog.lineNaming(code("6901"))).as("two methylphenidate lines name it").isNull();
 	}
 
 	@Test
