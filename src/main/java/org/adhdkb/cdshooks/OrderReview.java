@@ -67,8 +67,8 @@ class OrderReview {
 
 	/**
 	 * What is checked for one order: the line whose knowledge is cited, the doses for this patient, the highest
-	 * maximum whatever the patient's missing facts, and in whose terms (a band of one line, or every line of an
-	 * ingredient when the order names only the ingredient).
+	 * maximum whatever the patient's missing facts, and, for an order that names only an ingredient, that its limits
+	 * are those of every line of the ingredient (empty for one line, whose band {@link DoseInputs} describes).
 	 */
 	private record Check(MedicationKnowledge medicine, DosingPlan plan, BigDecimal ceiling, String scope, boolean oneLine) {}
 
@@ -126,7 +126,7 @@ class OrderReview {
 			MedicationKnowledge line = ordered.lines().get(0);
 			DosingPlan plan = DosingCalculator.plan(line, facts);
 			BigDecimal ceiling = plan.maximumDailyMg() != null ? plan.maximumDailyMg() : DosingCalculator.ceilingDailyMg(line, facts);
-			return new Check(line, plan, ceiling, "dosing band " + plan.band(), true);
+			return new Check(line, plan, ceiling, "", true); // the band is in the card's DoseInputs
 		}
 		MedicationKnowledge widest = null;
 		BigDecimal maximum = BigDecimal.ZERO;
@@ -146,7 +146,7 @@ class OrderReview {
 		}
 		DosingPlan plan = new DosingPlan(null, starting, null, maximum, null, null, missingWeight);
 		return new Check(widest != null ? widest : ordered.lines().get(0), plan, ceiling,
-				"the highest limit of any of the %d product lines of %s, as the order names no product".formatted(
+				" (the highest limit of any of the %d product lines of %s, as the order names no product)".formatted(
 						ordered.lines().size(), ordered.name()), false);
 	}
 
@@ -172,7 +172,7 @@ class OrderReview {
 				found.add(cards.card("dose-above-maximum", CardFactory.Indicator.CRITICAL,
 						"%s %s mg/day is above the maximum of %s mg/day for this patient".formatted(
 								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(maximum)),
-						"The order gives **%s mg a day**. For this patient (%s) the maximum is **%s mg a day**.%s%s%s"
+						"The order gives **%s mg a day**. For this patient%s the maximum is **%s mg a day**.%s%s%s"
 								.formatted(mg(dose.dailyMg()), check.scope(), mg(maximum), correction.note(), checkedWith,
 										statement(medicine, plan, "maximum-dose")),
 						cards.source(medicine, call),
@@ -190,7 +190,7 @@ class OrderReview {
 				found.add(cards.card("dose-above-start", CardFactory.Indicator.WARNING,
 						"%s %s mg/day is above the recommended start of %s mg/day".formatted(
 								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(plan.startingDailyMg())),
-						"This patient has no current order of %s, so this is a start. For this patient (%s) the recommended starting dose is **%s mg a day**.%s%s%s"
+						"This patient has no current order of %s, so this is a start. For this patient%s the recommended starting dose is **%s mg a day**.%s%s%s"
 								.formatted(name, check.scope(), mg(plan.startingDailyMg()), correction.note(), checkedWith,
 										statement(medicine, plan, "starting-dose")),
 						cards.source(medicine, call),
