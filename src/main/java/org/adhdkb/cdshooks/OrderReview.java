@@ -46,6 +46,7 @@ import org.springframework.util.unit.DataSize;
 class OrderReview {
 
 	static final String MEASURE_WEIGHT = "http://adhdkb.org/fhir/ActivityDefinition/measure-weight";
+	private static final String USUAL_LIMIT = "http://adhdkb.org/fhir/StructureDefinition/usual-limit";
 
 	private final KnowledgeArtifacts artifacts;
 	private final PlanApplier applier;
@@ -144,7 +145,9 @@ class OrderReview {
 			starting = higher(starting, plan.startingDailyMg());
 			ceiling = higher(ceiling, lineCeiling);
 		}
-		DosingPlan plan = new DosingPlan(null, starting, null, maximum, null, null, missingWeight);
+		// the widest line decides whether the highest maximum is a usual ceiling or an absolute one
+		boolean usual = widest != null && DosingCalculator.plan(widest, facts).maximumIsUsual();
+		DosingPlan plan = new DosingPlan(null, starting, null, maximum, usual ? null : maximum, null, null, missingWeight);
 		return new Check(widest != null ? widest : ordered.lines().get(0), plan, ceiling,
 				" (the highest limit of any of the %d product lines of %s, as the order names no product)".formatted(
 						ordered.lines().size(), ordered.name()), false);
@@ -165,16 +168,35 @@ class OrderReview {
 		BigDecimal ceiling = check.ceiling();
 		List<CardJson.Card> found = new ArrayList<>();
 		if (dose.known()) {
-			if (maximum != null && dose.dailyMg().compareTo(maximum) > 0) {
+			BigDecimal absolute = plan.absoluteMaximumDailyMg();
+			if (maximum != null && dose.dailyMg().compareTo(maximum) > 0 && plan.maximumIsUsual()
+					&& (absolute == null || dose.dailyMg().compareTo(absolute) <= 0)) {
+				boolean start = newPatient && plan.startingDailyMg() != null;
+				Correction correction = replace(draft, ordered, check, dose, start ? plan.startingDailyMg() : maximum,
+						start ? "starting dose" : "usual ceiling", catalog);
+				found.add(cards.card("dose-above-usual-maximum", CardFactory.Indicator.WARNING,
+						"%s %s mg/day is above the usual ceiling of %s mg/day for this patient".formatted(
+								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(maximum)),
+						("The order gives **%s mg a day**. For this patient%s the label's usual ceiling is **%s mg a day**: "
+								+ "not an absolute maximum, but a dose above it is beyond the range the label usually "
+								+ "recommends.%s%s%s%s").formatted(mg(dose.dailyMg()), check.scope(), mg(maximum),
+								absolute == null ? "" : " The absolute maximum is **%s mg a day**.".formatted(mg(absolute)),
+								correction.note(), checkedWith, statement(medicine, plan, "maximum-dose", true)),
+						cards.source(medicine, call),
+						correction.suggestions(),
+						List.of(cards.link(medicine, call)), call));
+			} else if (maximum != null && dose.dailyMg().compareTo(maximum) > 0) {
+				BigDecimal hard = plan.maximumIsUsual() ? absolute : maximum; // above an absolute maximum
 				BigDecimal corrected = newPatient && plan.startingDailyMg() != null ? plan.startingDailyMg() : maximum;
 				Correction correction = replace(draft, ordered, check, dose, corrected,
 						newPatient && plan.startingDailyMg() != null ? "starting dose" : "maximum", catalog);
 				found.add(cards.card("dose-above-maximum", CardFactory.Indicator.CRITICAL,
 						"%s %s mg/day is above the maximum of %s mg/day for this patient".formatted(
-								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(maximum)),
-						"The order gives **%s mg a day**. For this patient%s the maximum is **%s mg a day**.%s%s%s"
-								.formatted(mg(dose.dailyMg()), check.scope(), mg(maximum), correction.note(), checkedWith,
-										statement(medicine, plan, "maximum-dose")),
+								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(hard)),
+						"The order gives **%s mg a day**. For this patient%s the maximum is **%s mg a day**%s.%s%s%s"
+								.formatted(mg(dose.dailyMg()), check.scope(), mg(hard),
+										hard.compareTo(maximum) > 0 ? " (and the label's usual ceiling %s mg a day)".formatted(mg(maximum)) : "",
+										correction.note(), checkedWith, statement(medicine, plan, "maximum-dose", false)),
 						cards.source(medicine, call),
 						correction.suggestions(),
 						List.of(cards.link(medicine, call)), call));
@@ -192,7 +214,7 @@ class OrderReview {
 								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(plan.startingDailyMg())),
 						"This patient has no current order of %s, so this is a start. For this patient%s the recommended starting dose is **%s mg a day**.%s%s%s"
 								.formatted(name, check.scope(), mg(plan.startingDailyMg()), correction.note(), checkedWith,
-										statement(medicine, plan, "starting-dose")),
+										statement(medicine, plan, "starting-dose", null)),
 						cards.source(medicine, call),
 						correction.suggestions(),
 						List.of(cards.link(medicine, call)), call));
@@ -362,8 +384,11 @@ class OrderReview {
 		throw new PreconditionFailedException("The draft order's medication " + reference + " could not be read from fhirServer");
 	}
 
-	/** The MedicationKnowledge's own words for a dose of the band, quoted as the reason. */
-	private static String statement(MedicationKnowledge medicine, DosingPlan plan, String role) {
+	/**
+	 * The MedicationKnowledge's own words for a dose of the band, quoted as the reason; for a maximum, those of a usual
+	 * ceiling ({@code usual} true) or of an absolute one (false); null: any.
+	 */
+	private static String statement(MedicationKnowledge medicine, DosingPlan plan, String role, Boolean usual) {
 		for (var band : medicine.getAdministrationGuidelines()) {
 			if (!Objects.equals(band.getId(), plan.band())) {
 				continue;
@@ -371,7 +396,7 @@ class OrderReview {
 			for (var dosage : band.getDosage()) {
 				if (dosage.getType().getCoding().stream().anyMatch(c -> role.equals(c.getCode()))) {
 					for (Dosage d : dosage.getDosage()) {
-						if (d.hasText()) {
+						if (d.hasText() && (usual == null || usual == d.hasExtension(USUAL_LIMIT))) {
 							return "\n\n> " + d.getText();
 						}
 					}

@@ -67,12 +67,14 @@ public final class ProductCatalog {
 			}
 		}
 		for (MedicationKnowledge line : lines) {
+			// an ingredient-only order is of the lines dosed in it: the content's dose basis where a line has one
+			// (Azstarys is dosed in serdexmethylphenidate, so a dexmethylphenidate order is not measured against it),
+			// else any of its ingredients
+			List<MedicationKnowledge.MedicationKnowledgeIngredientComponent> basis = UnitStrength.doseBasis(line);
 			for (var ingredient : line.getIngredient()) {
 				for (Coding coding : ingredient.getItemCodeableConcept().getCoding()) {
 					adhdIngredients.add(key(coding));
-					// an ingredient-only order is of the lines dosed in it: their first ingredient (Azstarys is dosed
-					// in serdexmethylphenidate, so a dexmethylphenidate order is not measured against it)
-					if (ingredient == line.getIngredientFirstRep()) {
+					if (basis.isEmpty() || basis.contains(ingredient)) {
 						linesByIngredient.computeIfAbsent(key(coding), k -> new ArrayList<>()).add(line);
 					}
 				}

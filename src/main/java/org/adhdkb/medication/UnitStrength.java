@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
@@ -16,10 +17,10 @@ import org.hl7.fhir.r4.model.Ratio;
  * mL, or per hour of wear for a transdermal system. Read from the Medication's ingredient strengths (UCUM Ratios),
  * never from a name.
  *
- * <p>Which ingredients count follows fhir-resources/README.md ("Structured dosing"): salts of the line's ingredients
- * are dosed as their total (mixed amphetamine salts: four salts, one tablet strength); a combination that contains
- * the line's first-named ingredient itself beside another substance is dosed in mg of that first ingredient
- * (Azstarys: mg of serdexmethylphenidate, the first figure of the label's "39.2 mg/7.8 mg").
+ * <p>Which ingredients count is content: a line whose ingredient carries {@link #DOSE_BASIS} is dosed in mg of that
+ * substance alone (Azstarys: serdexmethylphenidate, not the dexmethylphenidate beside it); any other line in the total
+ * of the product's ingredients (mixed amphetamine salts: four salts, one tablet strength). See
+ * fhir-resources/README.md ("Structured dosing").
  *
  * @param mg  the amount per unit
  * @param per what one unit is
@@ -27,6 +28,8 @@ import org.hl7.fhir.r4.model.Ratio;
 public record UnitStrength(BigDecimal mg, Per per) {
 
 	private static final String UCUM = "http://unitsofmeasure.org";
+	/** On a MedicationKnowledge.ingredient: the line's doses are in mg of this ingredient alone. */
+	public static final String DOSE_BASIS = "http://adhdkb.org/fhir/StructureDefinition/dose-basis";
 
 	/** What one unit of a product is. */
 	public enum Per {
@@ -72,19 +75,28 @@ public record UnitStrength(BigDecimal mg, Per per) {
 		return per == null ? null : new UnitStrength(total, per);
 	}
 
+	/** The product's ingredients the line's doses count; empty when the line's dose basis is not in the product. */
 	private static List<Medication.MedicationIngredientComponent> dosedIngredients(Medication product, MedicationKnowledge line) {
-		List<Medication.MedicationIngredientComponent> all = product.getIngredient();
-		if (all.size() < 2 || line == null || !line.hasIngredient()) {
-			return all;
+		List<MedicationKnowledge.MedicationKnowledgeIngredientComponent> basis = doseBasis(line);
+		if (basis.isEmpty()) {
+			return product.getIngredient();
 		}
-		var first = line.getIngredientFirstRep();
-		List<Medication.MedicationIngredientComponent> itself = new ArrayList<>();
-		for (var ingredient : all) {
-			if (sameSubstance(ingredient, first)) {
-				itself.add(ingredient);
+		List<Medication.MedicationIngredientComponent> counted = new ArrayList<>();
+		for (var ingredient : product.getIngredient()) {
+			if (basis.stream().anyMatch(b -> sameSubstance(ingredient, b))) {
+				counted.add(ingredient);
 			}
 		}
-		return itself.isEmpty() ? all : itself;
+		return counted;
+	}
+
+	/** The line's ingredients marked as its dose basis; empty for a line dosed in the total of its ingredients. */
+	public static List<MedicationKnowledge.MedicationKnowledgeIngredientComponent> doseBasis(MedicationKnowledge line) {
+		if (line == null) {
+			return List.of();
+		}
+		return line.getIngredient().stream().filter(i -> i.getExtensionByUrl(DOSE_BASIS) != null
+				&& i.getExtensionByUrl(DOSE_BASIS).getValue() instanceof BooleanType b && b.booleanValue()).toList();
 	}
 
 	/** The same substance (not a salt of it): the same code, or, where neither is coded, the same name. */
