@@ -2,154 +2,334 @@ package org.adhdkb.cdshooks;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.TreeMap;
 
+import org.adhdkb.medication.UnitStrength;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Dosage;
-import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Ratio;
 import org.hl7.fhir.r4.model.Timing;
 
 /**
- * The daily amount a (draft) MedicationRequest orders, in mg, read from its structured dosage instructions. When it
- * cannot be read, {@link #problem()} says why in words a prescriber understands, and nothing is guessed.
+ * The daily amount a (draft) MedicationRequest orders, in mg, read from its structured dosage instructions as EHRs
+ * write them: a dose in mg, in units of the product (tablets, capsules, transdermal systems: UCUM annotations, HL7 v3
+ * orderableDrugForm codes or plain unit text), in mL of a liquid, or as a rate; a dose range (its upper end); timing
+ * by frequency and period, {@code when} events or a timing abbreviation; as needed with a maximum per period; several
+ * instructions. Units are converted with the ordered product's {@link UnitStrength}, never guessed. When the amount
+ * cannot be read, {@link #problem()} says what is missing in words a prescriber understands.
  *
- * @param dailyMg          the ordered amount per day (the largest the instructions allow), or null
- * @param administrations  doses per day, or null when unknown
- * @param problem          why the amount could not be read, or null
+ * @param dailyMg         the ordered amount per day (the largest the instructions allow), or null
+ * @param administrations doses per day, or null when unknown
+ * @param problem         why the amount could not be read, or null
  */
 record DraftDose(BigDecimal dailyMg, BigDecimal administrations, String problem) {
 
 	private static final String UCUM = "http://unitsofmeasure.org";
 	private static final String GTS = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation";
-	/** Common timing abbreviations (HL7 v3 GTSAbbreviation) that fix the doses per day. */
-	private static final Map<String, Integer> DOSES_PER_DAY = Map.of("QD", 1, "AM", 1, "PM", 1, "BID", 2, "TID", 3, "QID", 4);
-	private static final Pattern STRENGTH = Pattern.compile("(\\d+(?:\\.\\d+)?) MG\\b");
+	private static final String ORDERABLE_DRUG_FORM = "http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm";
+	private static final BigDecimal HOURS_PER_DAY = BigDecimal.valueOf(24);
+	/** FHIR R4 timing abbreviations (HL7 v3 GTSAbbreviation) that fix the doses per day. */
+	private static final Map<String, BigDecimal> DOSES_PER_DAY = Map.ofEntries(
+			Map.entry("QD", BigDecimal.ONE), Map.entry("AM", BigDecimal.ONE), Map.entry("PM", BigDecimal.ONE),
+			Map.entry("BED", BigDecimal.ONE), Map.entry("BID", BigDecimal.valueOf(2)), Map.entry("TID", BigDecimal.valueOf(3)),
+			Map.entry("QID", BigDecimal.valueOf(4)), Map.entry("QOD", new BigDecimal("0.5")),
+			Map.entry("Q1H", BigDecimal.valueOf(24)), Map.entry("Q2H", BigDecimal.valueOf(12)), Map.entry("Q3H", BigDecimal.valueOf(8)),
+			Map.entry("Q4H", BigDecimal.valueOf(6)), Map.entry("Q6H", BigDecimal.valueOf(4)), Map.entry("Q8H", BigDecimal.valueOf(3)));
 
+	/** What a dose unit is, whichever way the order writes it. */
+	private enum Unit { MG, MICROGRAM, GRAM, ML, TABLET, CAPSULE, PATCH }
+
+	/** An amount in mg, or why it cannot be had. */
+	private record Amount(BigDecimal mg, String problem) {
+		static Amount of(BigDecimal mg) {
+			return new Amount(mg, null);
+		}
+
+		static Amount missing(String problem) {
+			return new Amount(null, problem);
+		}
+	}
+
+	/** Reads an order whose dose is in mg (or which names no product adhdkb knows). */
 	static DraftDose of(MedicationRequest order) {
+		return of(order, null, null);
+	}
+
+	/** Reads the order with the ordered product's strength ({@code null}: only amounts in mg can be read). */
+	static DraftDose of(MedicationRequest order, UnitStrength strength, String productName) {
 		if (!order.hasDosageInstruction()) {
 			return unreadable("the order has no dosage instructions");
 		}
-		BigDecimal total = BigDecimal.ZERO;
-		BigDecimal administrations = BigDecimal.ZERO;
+		// Instructions with the same sequence number (or none) are taken together; different sequences follow one
+		// another (FHIR Dosage.sequence), so the most the order gives a day is the largest of the sequences.
+		Map<Integer, BigDecimal[]> sequences = new TreeMap<>();
 		for (Dosage dosage : order.getDosageInstruction()) {
-			Quantity dose = dose(dosage);
-			if (dose == null) {
-				return unreadable(dosage.hasText()
-						? "the dose is given only as text (\"" + dosage.getText() + "\")"
-						: "a dosage instruction has no dose");
-			}
-			if (!isMilligrams(dose)) {
-				return unreadable("the dose is given in " + (dose.hasUnit() ? "'" + dose.getUnit() + "'" : "no unit")
-						+ ", not in mg");
-			}
 			BigDecimal perDay = dosesPerDay(dosage.getTiming());
-			if (perDay == null) {
-				return unreadable("the instructions do not say how often a dose is taken");
+			Amount daily = daily(dosage, perDay, strength, productName);
+			if (daily.problem() != null) {
+				return unreadable(daily.problem());
 			}
-			total = total.add(dose.getValue().multiply(perDay));
-			administrations = administrations.add(perDay);
+			BigDecimal[] sum = sequences.computeIfAbsent(dosage.hasSequence() ? dosage.getSequence() : 0,
+					s -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+			sum[0] = sum[0].add(daily.mg());
+			sum[1] = sum[1].add(perDay != null ? perDay : BigDecimal.ONE);
 		}
-		return new DraftDose(total.setScale(1, RoundingMode.HALF_UP).stripTrailingZeros(), administrations, null);
+		BigDecimal[] most = sequences.values().stream().max((a, b) -> a[0].compareTo(b[0])).orElseThrow();
+		return new DraftDose(most[0].setScale(1, RoundingMode.HALF_UP).stripTrailingZeros(), most[1], null);
 	}
 
 	boolean known() {
 		return dailyMg != null;
 	}
 
-	/** The draft with its dose changed so that it orders {@code dailyMg} a day in the same number of doses. */
+	/**
+	 * The draft with its dose changed so that it orders {@code dailyMg} a day in the same number of doses, in mg (a
+	 * rate or a maximum per period it had is replaced likewise).
+	 */
 	MedicationRequest withDailyDose(MedicationRequest draft, BigDecimal newDailyMg) {
 		MedicationRequest corrected = draft.copy();
 		BigDecimal perDose = newDailyMg.divide(administrations, 1, RoundingMode.DOWN).stripTrailingZeros();
 		for (Dosage dosage : corrected.getDosageInstruction()) {
 			Dosage.DosageDoseAndRateComponent doseAndRate = dosage.getDoseAndRateFirstRep();
-			doseAndRate.setDose(new Quantity().setValue(perDose).setUnit("mg").setSystem(UCUM).setCode("mg"));
+			doseAndRate.setDose(mg(perDose));
+			doseAndRate.setRate(null);
+			if (dosage.hasMaxDosePerPeriod()) {
+				dosage.setMaxDosePerPeriod(new Ratio().setNumerator(mg(newDailyMg))
+						.setDenominator(new Quantity().setValue(1).setUnit("d").setSystem(UCUM).setCode("d")));
+			}
 			dosage.setText(null);
 		}
 		return corrected;
 	}
 
-	/**
-	 * The strength in mg of one unit of the product a coding names, read from the product's RxNorm clinical drug
-	 * (SCD) name as our MedicationKnowledge publishes it. RxNorm normalises SCD names to "ingredient strength MG form",
-	 * with " / " between the ingredients of a combination, so the sum of the "n MG" parts is the strength of one unit.
-	 */
-	static BigDecimal unitStrengthMg(Coding ordered, MedicationKnowledge medicine) {
-		for (Coding coding : medicine.getCode().getCoding()) {
-			if (coding.hasCode() && coding.getCode().equals(ordered.getCode()) && coding.getSystem().equals(ordered.getSystem())
-					&& coding.hasDisplay()) {
-				Matcher m = STRENGTH.matcher(coding.getDisplay());
-				BigDecimal sum = null;
-				while (m.find()) {
-					sum = (sum == null ? BigDecimal.ZERO : sum).add(new BigDecimal(m.group(1)));
-				}
-				return sum;
-			}
-		}
-		return null;
-	}
-
-	/** The dose form part of an RxNorm clinical drug name: what follows the last "n MG". */
-	static String doseForm(String scdName) {
-		Matcher m = STRENGTH.matcher(scdName == null ? "" : scdName);
-		int end = -1;
-		while (m.find()) {
-			end = m.end();
-		}
-		return end < 0 ? "" : scdName.substring(end).strip();
+	private static Quantity mg(BigDecimal value) {
+		return new Quantity().setValue(value).setUnit("mg").setSystem(UCUM).setCode("mg");
 	}
 
 	private static DraftDose unreadable(String problem) {
 		return new DraftDose(null, null, problem);
 	}
 
-	/** The dose of one administration; for a range, its upper end (what the order allows at most). */
-	private static Quantity dose(Dosage dosage) {
-		if (!dosage.hasDoseAndRate()) {
-			return null;
+	/** The most one instruction gives a day. */
+	private static Amount daily(Dosage dosage, BigDecimal perDay, UnitStrength strength, String productName) {
+		BigDecimal maxPerDay = null;
+		if (dosage.hasMaxDosePerPeriod()) {
+			Ratio limit = dosage.getMaxDosePerPeriod();
+			Amount amount = amount(limit.getNumerator(), dosage, strength, productName);
+			if (amount.problem() != null) {
+				return amount;
+			}
+			BigDecimal days = days(limit.getDenominator());
+			if (days == null) {
+				return Amount.missing("the maximum per period has a period adhdkb cannot read");
+			}
+			maxPerDay = amount.mg().divide(days, 6, RoundingMode.HALF_UP);
 		}
-		Dosage.DosageDoseAndRateComponent doseAndRate = dosage.getDoseAndRateFirstRep();
+		Amount perAdministration = perAdministration(dosage, strength, productName);
+		if (perAdministration.problem() != null && (maxPerDay == null || hasDose(dosage))) {
+			return perAdministration;
+		}
+		if (perAdministration.mg() != null && perDay != null) {
+			BigDecimal daily = perAdministration.mg().multiply(perDay);
+			return Amount.of(maxPerDay != null ? daily.min(maxPerDay) : daily);
+		}
+		if (maxPerDay != null) {
+			return Amount.of(maxPerDay);
+		}
+		return Amount.missing(isAsNeeded(dosage)
+				? "the dose is taken as needed, and the order gives neither how often nor a maximum per period"
+				: "the instructions do not say how often a dose is taken");
+	}
+
+	/** The amount of one administration: a dose (a range at its upper end: what the order allows at most) or a rate. */
+	private static Amount perAdministration(Dosage dosage, UnitStrength strength, String productName) {
+		// read without getDoseAndRateFirstRep(), which would add an empty element to the draft
+		Dosage.DosageDoseAndRateComponent doseAndRate = dosage.hasDoseAndRate() ? dosage.getDoseAndRate().get(0)
+				: new Dosage.DosageDoseAndRateComponent();
+		Quantity dose = null;
 		if (doseAndRate.hasDoseQuantity() && doseAndRate.getDoseQuantity().hasValue()) {
-			return doseAndRate.getDoseQuantity();
+			dose = doseAndRate.getDoseQuantity();
+		} else if (doseAndRate.hasDoseRange() && doseAndRate.getDoseRange().getHigh().hasValue()) {
+			dose = doseAndRate.getDoseRange().getHigh();
 		}
-		if (doseAndRate.hasDoseRange() && doseAndRate.getDoseRange().getHigh().hasValue()) {
-			return doseAndRate.getDoseRange().getHigh();
+		if (dose != null) {
+			return amount(dose, dosage, strength, productName);
+		}
+		Amount rate = rate(doseAndRate);
+		if (rate != null) {
+			if (rate.problem() != null) {
+				return rate;
+			}
+			BigDecimal hours = wearHours(dosage.getTiming());
+			return hours == null
+					? Amount.missing("the order gives a rate but not for how long it is given (timing.repeat.duration)")
+					: Amount.of(rate.mg().multiply(hours));
+		}
+		return Amount.missing(dosage.hasText()
+				? "the dose is given only as text (\"" + dosage.getText() + "\")"
+				: "a dosage instruction has no dose");
+	}
+
+	private static boolean hasDose(Dosage dosage) {
+		return dosage.hasDoseAndRate() && (dosage.getDoseAndRate().get(0).hasDose() || dosage.getDoseAndRate().get(0).hasRate());
+	}
+
+	/** An amount in mg from a dose in mg, in units of the product, or in mL. */
+	private static Amount amount(Quantity quantity, Dosage dosage, UnitStrength strength, String productName) {
+		Unit unit = unit(quantity);
+		if (unit == null) {
+			return Amount.missing("the dose is given in " + (quantity.hasUnit() || quantity.hasCode()
+					? "'" + (quantity.hasUnit() ? quantity.getUnit() : quantity.getCode()) + "'" : "no unit")
+					+ ", which adhdkb cannot convert to mg");
+		}
+		BigDecimal value = quantity.getValue();
+		switch (unit) {
+			case MG:
+				return Amount.of(value);
+			case MICROGRAM:
+				return Amount.of(value.movePointLeft(3));
+			case GRAM:
+				return Amount.of(value.movePointRight(3));
+			default:
+				break;
+		}
+		String given = unit == Unit.ML ? "mL" : unit.name().toLowerCase(Locale.ROOT) + "s";
+		if (strength == null) {
+			return Amount.missing("the dose is given in " + given
+					+ ", and the order names no product whose strength adhdkb knows, so it cannot be converted to mg");
+		}
+		String product = productName == null ? "the ordered product" : productName;
+		switch (strength.per()) {
+			case ML:
+				return unit == Unit.ML ? Amount.of(value.multiply(strength.mg()))
+						: Amount.missing("the dose is given in " + given + ", but " + product + " is a liquid dosed in mL");
+			case HOUR_OF_WEAR:
+				if (unit != Unit.PATCH) {
+					return Amount.missing("the dose is given in " + given + ", but " + product + " is a transdermal system");
+				}
+				BigDecimal hours = wearHours(dosage.getTiming());
+				return hours == null
+						? Amount.missing("the order does not say how long each transdermal system is worn (timing.repeat.duration)")
+						: Amount.of(value.multiply(strength.mg()).multiply(hours));
+			default:
+				boolean matches = (unit == Unit.TABLET && strength.per() == UnitStrength.Per.TABLET)
+						|| (unit == Unit.CAPSULE && strength.per() == UnitStrength.Per.CAPSULE);
+				return matches ? Amount.of(value.multiply(strength.mg()))
+						: Amount.missing("the dose is given in " + given + ", but " + product + " is dosed per "
+								+ strength.per().words());
+		}
+	}
+
+	/** A rate in mg per hour (mg/h, or mg per a time), null when the order gives none. */
+	private static Amount rate(Dosage.DosageDoseAndRateComponent doseAndRate) {
+		if (doseAndRate.hasRateQuantity()) {
+			Quantity rate = doseAndRate.getRateQuantity();
+			String unit = rate.hasCode() ? rate.getCode() : rate.getUnit();
+			return "mg/h".equals(unit) ? Amount.of(rate.getValue())
+					: Amount.missing("the rate is given in '" + unit + "', not in mg/h");
+		}
+		if (doseAndRate.hasRateRatio()) {
+			Ratio rate = doseAndRate.getRateRatio();
+			BigDecimal days = days(rate.getDenominator());
+			if (unit(rate.getNumerator()) != Unit.MG || days == null) {
+				return Amount.missing("the rate is not given in mg per a time adhdkb can read");
+			}
+			return Amount.of(rate.getNumerator().getValue().divide(days.multiply(HOURS_PER_DAY), 6, RoundingMode.HALF_UP));
 		}
 		return null;
 	}
 
-	private static boolean isMilligrams(Quantity quantity) {
-		String unit = quantity.hasCode() ? quantity.getCode() : quantity.getUnit();
-		return "mg".equals(unit) && (!quantity.hasSystem() || UCUM.equals(quantity.getSystem()) || !quantity.hasCode());
+	/** The unit of a dose: UCUM code, HL7 v3 orderableDrugForm code, or the plain unit text an EHR writes. */
+	private static Unit unit(Quantity quantity) {
+		if (ORDERABLE_DRUG_FORM.equals(quantity.getSystem()) && quantity.hasCode()) {
+			String form = quantity.getCode().toUpperCase(Locale.ROOT);
+			return form.contains("PATCH") ? Unit.PATCH : form.contains("TAB") ? Unit.TABLET : form.contains("CAP") ? Unit.CAPSULE : null;
+		}
+		String written = UCUM.equals(quantity.getSystem()) && quantity.hasCode() ? quantity.getCode()
+				: quantity.hasUnit() ? quantity.getUnit() : quantity.getCode();
+		if (written == null) {
+			return null;
+		}
+		String word = written.strip().toLowerCase(Locale.ROOT).replaceAll("^\\{|}$", "").replace("(s)", "").strip();
+		return switch (word) {
+			case "mg", "milligram", "milligrams" -> Unit.MG;
+			case "ug", "mcg", "microgram", "micrograms" -> Unit.MICROGRAM;
+			case "g", "gram", "grams" -> Unit.GRAM;
+			case "ml", "milliliter", "milliliters", "millilitre", "millilitres" -> Unit.ML;
+			case "tablet", "tablets", "tab", "tabs", "tbl" -> Unit.TABLET;
+			case "capsule", "capsules", "cap", "caps" -> Unit.CAPSULE;
+			case "patch", "patches", "system", "systems", "transdermal system", "transdermal systems" -> Unit.PATCH;
+			default -> null;
+		};
 	}
 
-	/** Doses per day from a timing: repeat frequency (its maximum) per period, or a GTS abbreviation; else null. */
+	/** How long one administration lasts (a transdermal system's wear), in hours; its maximum when a range. */
+	private static BigDecimal wearHours(Timing timing) {
+		Timing.TimingRepeatComponent repeat = timing.getRepeat();
+		if (!repeat.hasDuration() || !repeat.hasDurationUnit()) {
+			return null;
+		}
+		BigDecimal duration = repeat.hasDurationMax() ? repeat.getDurationMax() : repeat.getDuration();
+		BigDecimal days = days(repeat.getDurationUnit().toCode(), duration);
+		return days == null ? null : days.multiply(HOURS_PER_DAY);
+	}
+
+	/**
+	 * Doses per day: repeat frequency (its maximum) per period, the {@code when} and {@code timeOfDay} events of a day
+	 * (the larger of the two when both are given), or a timing abbreviation; else null.
+	 */
 	private static BigDecimal dosesPerDay(Timing timing) {
-		if (timing.hasRepeat() && timing.getRepeat().hasPeriod() && timing.getRepeat().hasPeriodUnit()) {
-			Timing.TimingRepeatComponent repeat = timing.getRepeat();
+		Timing.TimingRepeatComponent repeat = timing.getRepeat();
+		int events = repeat.getWhen().size() + repeat.getTimeOfDay().size();
+		if (repeat.hasPeriod() && repeat.hasPeriodUnit()) {
 			int frequency = repeat.hasFrequencyMax() ? repeat.getFrequencyMax() : repeat.hasFrequency() ? repeat.getFrequency() : 1;
-			BigDecimal periodDays = switch (repeat.getPeriodUnit()) {
-				case H -> repeat.getPeriod().divide(BigDecimal.valueOf(24), 6, RoundingMode.HALF_UP);
-				case D -> repeat.getPeriod();
-				case WK -> repeat.getPeriod().multiply(BigDecimal.valueOf(7));
-				default -> null;
-			};
+			BigDecimal periodDays = days(repeat.getPeriodUnit().toCode(), repeat.getPeriod());
 			if (periodDays == null || periodDays.signum() <= 0) {
 				return null;
 			}
-			return BigDecimal.valueOf(frequency).divide(periodDays, 6, RoundingMode.HALF_UP).stripTrailingZeros();
+			BigDecimal perDay = BigDecimal.valueOf(frequency).divide(periodDays, 6, RoundingMode.HALF_UP).stripTrailingZeros();
+			return events > 0 && periodDays.compareTo(BigDecimal.ONE) <= 0 ? perDay.max(BigDecimal.valueOf(events)) : perDay;
+		}
+		if (events > 0) {
+			return BigDecimal.valueOf(events); // each event is a time of every day
 		}
 		if (timing.hasCode()) {
 			for (Coding coding : timing.getCode().getCoding()) {
-				Integer perDay = GTS.equals(coding.getSystem()) ? DOSES_PER_DAY.get(coding.getCode()) : null;
+				BigDecimal perDay = !coding.hasSystem() || GTS.equals(coding.getSystem()) ? DOSES_PER_DAY.get(coding.getCode()) : null;
 				if (perDay != null) {
-					return BigDecimal.valueOf(perDay);
+					return perDay;
 				}
 			}
 		}
 		return null;
+	}
+
+	/** A UCUM time quantity in days, or null. */
+	private static BigDecimal days(Quantity period) {
+		if (period == null || !period.hasValue()) {
+			return null;
+		}
+		return days(period.hasCode() ? period.getCode() : period.getUnit(), period.getValue());
+	}
+
+	private static BigDecimal days(String unit, BigDecimal value) {
+		if (unit == null || value == null) {
+			return null;
+		}
+		return switch (unit) {
+			case "min" -> value.divide(BigDecimal.valueOf(24 * 60), 9, RoundingMode.HALF_UP);
+			case "h" -> value.divide(HOURS_PER_DAY, 9, RoundingMode.HALF_UP);
+			case "d" -> value;
+			case "wk" -> value.multiply(BigDecimal.valueOf(7));
+			default -> null;
+		};
+	}
+
+	private static boolean isAsNeeded(Dosage dosage) {
+		return dosage.hasAsNeededBooleanType() ? dosage.getAsNeededBooleanType().booleanValue() : dosage.hasAsNeededCodeableConcept();
 	}
 }

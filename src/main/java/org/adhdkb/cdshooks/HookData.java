@@ -1,7 +1,9 @@
 package org.adhdkb.cdshooks;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import ca.uhn.fhir.rest.api.server.cdshooks.CdsServiceRequestJson;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
@@ -25,8 +27,12 @@ import org.hl7.fhir.r4.model.Resource;
  * @param record      Patient, Observations and MedicationRequests, as the guidance engine reads them
  * @param conditions  the patient's Conditions
  * @param draftOrders the MedicationRequests of the context's draftOrders (order-select and order-sign)
+ * @param medications the Medications that orders reference, by reference ("Medication/id" or a fullUrl), as found in
+ *                    the draftOrders and prefetch Bundles
+ * @param request     the call, for reading a referenced Medication from its fhirServer
  */
-record HookData(String patientId, PatientRecord record, List<Condition> conditions, List<MedicationRequest> draftOrders) {
+record HookData(String patientId, PatientRecord record, List<Condition> conditions, List<MedicationRequest> draftOrders,
+		Map<String, Medication> medications, CdsServiceRequestJson request) {
 
 	static final String PATIENT = "patient";
 	static final String OBSERVATIONS = "observations";
@@ -48,7 +54,21 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 		List<MedicationRequest> drafts = request.getContext().containsKey("draftOrders")
 				? selected(entries(draftOrders(request), MedicationRequest.class), request.getContext().get("selections"))
 				: List.of();
-		return new HookData(id, new PatientRecord(patient, observations, medications), conditions, drafts);
+		Map<String, Medication> referenced = new HashMap<>();
+		for (IBaseResource bundle : new IBaseResource[] {request.getContext().containsKey("draftOrders") ? draftOrders(request) : null,
+				request.getPrefetch(MEDICATIONS)}) {
+			if (bundle instanceof Bundle b) {
+				for (Bundle.BundleEntryComponent entry : b.getEntry()) {
+					if (entry.getResource() instanceof Medication m) {
+						referenced.put("Medication/" + m.getIdElement().getIdPart(), m);
+						if (entry.hasFullUrl()) {
+							referenced.put(entry.getFullUrl(), m);
+						}
+					}
+				}
+			}
+		}
+		return new HookData(id, new PatientRecord(patient, observations, medications), conditions, drafts, referenced, request);
 	}
 
 	/**
@@ -64,7 +84,7 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 			medications.add(draft.copy().setStatus(MedicationRequest.MedicationRequestStatus.ACTIVE));
 		}
 		return new HookData(patientId, new PatientRecord(record.patient(), record.observations(), medications), conditions,
-				draftOrders);
+				draftOrders, this.medications, request);
 	}
 
 	/** Who the guidance is applied to: the hook's patient, with no encounter or practitioner of our own. */
@@ -74,21 +94,45 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 
 	/** The code of what an order is for: its medicationCodeableConcept, or the code of a contained Medication. */
 	static CodeableConcept medicationCode(MedicationRequest order) {
+		return medicationCode(order, contained(order));
+	}
+
+	/** The code of what an order is for: its medicationCodeableConcept, or the code of the Medication it references. */
+	static CodeableConcept medicationCode(MedicationRequest order, Medication referenced) {
 		if (order.hasMedicationCodeableConcept()) {
 			return order.getMedicationCodeableConcept();
 		}
-		if (order.hasMedicationReference() && order.getMedicationReference().getResource() instanceof Medication m) {
-			return m.getCode();
+		return referenced != null ? referenced.getCode() : new CodeableConcept();
+	}
+
+	/**
+	 * The Medication an order references without fetching: contained, already resolved, or in the draftOrders or
+	 * prefetch Bundles; null for a medicationCodeableConcept or a reference found nowhere here.
+	 */
+	Medication referencedMedication(MedicationRequest order) {
+		if (!order.hasMedicationReference()) {
+			return null;
 		}
+		if (order.getMedicationReference().getResource() instanceof Medication m) {
+			return m;
+		}
+		String reference = order.getMedicationReference().getReference();
+		return reference == null ? null : reference.startsWith("#") ? contained(order) : medications.get(reference);
+	}
+
+	private static Medication contained(MedicationRequest order) {
 		String reference = order.hasMedicationReference() ? order.getMedicationReference().getReference() : null;
+		if (order.hasMedicationReference() && order.getMedicationReference().getResource() instanceof Medication m) {
+			return m;
+		}
 		if (reference != null && reference.startsWith("#")) {
 			for (Resource contained : order.getContained()) {
-				if (contained instanceof Medication m && reference.substring(1).equals(contained.getIdPart())) {
-					return m.getCode();
+				if (contained instanceof Medication m && reference.substring(1).equals(contained.getIdElement().getIdPart())) {
+					return m;
 				}
 			}
 		}
-		return new CodeableConcept();
+		return null;
 	}
 
 	/**

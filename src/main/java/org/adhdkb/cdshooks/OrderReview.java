@@ -1,6 +1,7 @@
 package org.adhdkb.cdshooks;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.LocalDate;
 import java.time.Period;
 import java.util.ArrayList;
@@ -9,69 +10,100 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import ca.uhn.hapi.fhir.cdshooks.svc.prefetch.CdsPrefetchFhirClientSvc;
 import org.adhdkb.guidance.KnowledgeArtifacts;
 import org.adhdkb.guidance.PatientRecord;
 import org.adhdkb.guidance.PlanApplier;
 import org.adhdkb.medication.DosingCalculator;
 import org.adhdkb.medication.DosingPlan;
 import org.adhdkb.medication.PatientFacts;
+import org.adhdkb.medication.ProductCatalog;
+import org.adhdkb.medication.UnitStrength;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.ActivityDefinition;
 import org.hl7.fhir.r4.model.CodeableConcept;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Dosage;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.Resource;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
+import org.springframework.util.unit.DataSize;
 
 /**
- * order-select and order-sign: checks each draft MedicationRequest of an ADHD medicine against the dosing of its
- * MedicationKnowledge for this patient (maximum, starting dose for a new patient, weight needed, dose unreadable,
- * a product strength that alone is too much), then fires the content's eca-rules for it (interactions, follow-up).
+ * order-select and order-sign: finds the product line of each draft MedicationRequest from its code (the line's
+ * products, its own code, or an ingredient-only code: then every line of the ingredient), reads the ordered amount
+ * with the product's strength ({@link DraftDose}), checks it against the line's dosing for this patient (maximum,
+ * starting dose for a new patient, weight needed or out of date, dose unreadable, a unit that alone is too much),
+ * says so when a product with an ADHD ingredient has no ADHD dosing here, then fires the content's eca-rules for it
+ * (interactions, follow-up).
  */
 @Component
 class OrderReview {
 
 	static final String MEASURE_WEIGHT = "http://adhdkb.org/fhir/ActivityDefinition/measure-weight";
+	private static final String USUAL_LIMIT = "http://adhdkb.org/fhir/StructureDefinition/usual-limit";
 
 	private final KnowledgeArtifacts artifacts;
 	private final PlanApplier applier;
 	private final EcaRules rules;
 	private final CardFactory cards;
+	private final CdsPrefetchFhirClientSvc fhirServer;
+	private final long maxFetchBytes;
 
-	OrderReview(KnowledgeArtifacts artifacts, PlanApplier applier, EcaRules rules, CardFactory cards) {
+	OrderReview(KnowledgeArtifacts artifacts, PlanApplier applier, EcaRules rules, CardFactory cards, FhirContext fhirContext,
+			@Value("${adhdkb.cds.max-prefetch-size:5MB}") DataSize maxFetchSize) {
 		this.artifacts = artifacts;
 		this.applier = applier;
 		this.rules = rules;
 		this.cards = cards;
+		// the context whose FHIR client CdsHooksConfig restricted for prefetch fetches (policy, budget, no redirects)
+		this.fhirServer = new CdsPrefetchFhirClientSvc(fhirContext);
+		this.maxFetchBytes = maxFetchSize.toBytes();
 	}
+
+	/**
+	 * What is checked for one order: the line whose knowledge is cited, the doses for this patient, the highest
+	 * maximum whatever the patient's missing facts, and, for an order that names only an ingredient, that its limits
+	 * are those of every line of the ingredient (empty for one line, whose band {@link DoseInputs} describes).
+	 */
+	private record Check(MedicationKnowledge medicine, DosingPlan plan, BigDecimal ceiling, String scope, boolean oneLine) {}
 
 	List<CardJson.Card> review(HookData data, HookCall call) {
 		PatientFacts facts = applier.factsOf(data.record());
+		ProductCatalog catalog = artifacts.productCatalog(call.request());
+		ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
 		List<CardJson.Card> result = new ArrayList<>();
 		Set<String> fired = new HashSet<>();
 		boolean weightCardGiven = false;
 		HookData withOrders = data.withDraftOrdersActive(); // the rules see every order of the call as taken
 		for (MedicationRequest draft : data.draftOrders()) {
-			CodeableConcept code = HookData.medicationCode(draft);
-			MedicationKnowledge medicine = artifacts.medicineByCode(code, call.request());
-			if (medicine == null) {
-				continue; // not an ADHD medicine we publish
+			Medication own = medicationOf(draft, data);
+			CodeableConcept code = HookData.medicationCode(draft, own);
+			ProductCatalog.Ordered ordered = catalog.find(code, own);
+			if (!ordered.checkable()) {
+				if (ordered.notChecked() != null) {
+					result.add(notChecked(ordered, call));
+				}
+				continue; // not an ADHD medicine
 			}
-			DosingPlan plan = DosingCalculator.plan(medicine, facts);
-			DraftDose dose = DraftDose.of(draft);
-			MedicationRequest current = currentOrder(data.record(), medicine, draft, call);
-			ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
-			DoseInputs inputs = DoseInputs.of(data.record(), facts, medicine, plan, measureWeight);
-			result.addAll(doseCards(draft, code, medicine, plan, dose, current == null, facts, inputs, call));
-			if (plan.missingWeight() && !weightCardGiven) {
-				result.add(weightNeeded(medicine, data, call));
+			Check check = check(ordered, facts);
+			DraftDose dose = doseOf(draft, ordered);
+			MedicationRequest current = currentOrder(data, ordered, draft, catalog);
+			DoseInputs inputs = DoseInputs.of(data.record(), facts, check.medicine(), check.plan(), measureWeight);
+			result.addAll(doseCards(draft, ordered, check, dose, current == null, inputs, catalog, call));
+			if (check.plan().missingWeight() && !weightCardGiven) {
+				result.add(weightNeeded(check.medicine(), data, call));
 				weightCardGiven = true;
 			} else if (inputs.weightStale(LocalDate.now()) && !weightCardGiven) {
-				result.add(weightStale(medicine, inputs, data, call));
+				result.add(weightStale(check.medicine(), inputs, data, call));
 				weightCardGiven = true;
 			}
-			if (current == null || !Objects.equals(DraftDose.of(current).dailyMg(), dose.dailyMg())) {
+			if (current == null || !Objects.equals(doseOf(current, data, catalog).dailyMg(), dose.dailyMg())) {
 				result.addAll(rules.fire(code, withOrders, call, fired)); // a renewal of an unchanged order fires no rule
 			}
 		}
@@ -79,24 +111,92 @@ class OrderReview {
 		return result;
 	}
 
-	private List<CardJson.Card> doseCards(MedicationRequest draft, CodeableConcept code, MedicationKnowledge medicine,
-			DosingPlan plan, DraftDose dose, boolean newPatient, PatientFacts facts, DoseInputs inputs, HookCall call) {
+	private static DraftDose doseOf(MedicationRequest order, ProductCatalog.Ordered ordered) {
+		MedicationKnowledge line = ordered.lines().isEmpty() ? null : ordered.lines().get(0);
+		return DraftDose.of(order, UnitStrength.of(ordered.product(), line), ordered.name());
+	}
+
+	private DraftDose doseOf(MedicationRequest order, HookData data, ProductCatalog catalog) {
+		Medication own = medicationOf(order, data);
+		return doseOf(order, catalog.find(HookData.medicationCode(order, own), own));
+	}
+
+	/** The doses of the one line ordered; for an ingredient-only order, what holds whichever of its lines it is. */
+	private static Check check(ProductCatalog.Ordered ordered, PatientFacts facts) {
+		if (ordered.lines().size() == 1) {
+			MedicationKnowledge line = ordered.lines().get(0);
+			DosingPlan plan = DosingCalculator.plan(line, facts);
+			BigDecimal ceiling = plan.maximumDailyMg() != null ? plan.maximumDailyMg() : DosingCalculator.ceilingDailyMg(line, facts);
+			return new Check(line, plan, ceiling, "", true); // the band is in the card's DoseInputs
+		}
+		MedicationKnowledge widest = null;
+		BigDecimal maximum = BigDecimal.ZERO;
+		BigDecimal starting = BigDecimal.ZERO;
+		BigDecimal ceiling = BigDecimal.ZERO;
+		boolean missingWeight = false;
+		for (MedicationKnowledge line : ordered.lines()) {
+			DosingPlan plan = DosingCalculator.plan(line, facts);
+			missingWeight |= plan.missingWeight();
+			BigDecimal lineCeiling = plan.maximumDailyMg() != null ? plan.maximumDailyMg() : DosingCalculator.ceilingDailyMg(line, facts);
+			if (maximum != null && plan.maximumDailyMg() != null && (widest == null || plan.maximumDailyMg().compareTo(maximum) > 0)) {
+				widest = line;
+			}
+			maximum = higher(maximum, plan.maximumDailyMg());
+			starting = higher(starting, plan.startingDailyMg());
+			ceiling = higher(ceiling, lineCeiling);
+		}
+		// the widest line decides whether the highest maximum is a usual ceiling or an absolute one
+		boolean usual = widest != null && DosingCalculator.plan(widest, facts).maximumIsUsual();
+		DosingPlan plan = new DosingPlan(null, starting, null, maximum, usual ? null : maximum, null, null, missingWeight);
+		return new Check(widest != null ? widest : ordered.lines().get(0), plan, ceiling,
+				" (the highest limit of any of the %d product lines of %s, as the order names no product)".formatted(
+						ordered.lines().size(), ordered.name()), false);
+	}
+
+	/** The higher of two limits; null (unknown) as soon as one is unknown: a limit is certain only if all are. */
+	private static BigDecimal higher(BigDecimal a, BigDecimal b) {
+		return a == null || b == null ? null : a.max(b);
+	}
+
+	private List<CardJson.Card> doseCards(MedicationRequest draft, ProductCatalog.Ordered ordered, Check check, DraftDose dose,
+			boolean newPatient, DoseInputs inputs, ProductCatalog catalog, HookCall call) {
+		MedicationKnowledge medicine = check.medicine();
+		DosingPlan plan = check.plan();
 		String checkedWith = "\n\n" + inputs.describe(LocalDate.now());
-		String name = CardFactory.name(medicine);
+		String name = check.oneLine() ? CardFactory.name(medicine) : ordered.name();
 		BigDecimal maximum = plan.maximumDailyMg();
-		BigDecimal ceiling = maximum != null ? maximum : DosingCalculator.ceilingDailyMg(medicine, facts);
+		BigDecimal ceiling = check.ceiling();
 		List<CardJson.Card> found = new ArrayList<>();
 		if (dose.known()) {
-			if (maximum != null && dose.dailyMg().compareTo(maximum) > 0) {
+			BigDecimal absolute = plan.absoluteMaximumDailyMg();
+			if (maximum != null && dose.dailyMg().compareTo(maximum) > 0 && plan.maximumIsUsual()
+					&& (absolute == null || dose.dailyMg().compareTo(absolute) <= 0)) {
+				boolean start = newPatient && plan.startingDailyMg() != null;
+				Correction correction = replace(draft, ordered, check, dose, start ? plan.startingDailyMg() : maximum,
+						start ? "starting dose" : "usual ceiling", catalog);
+				found.add(cards.card("dose-above-usual-maximum", CardFactory.Indicator.WARNING,
+						"%s %s mg/day is above the usual ceiling of %s mg/day for this patient".formatted(
+								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(maximum)),
+						("The order gives **%s mg a day**. For this patient%s the label's usual ceiling is **%s mg a day**: "
+								+ "not an absolute maximum, but a dose above it is beyond the range the label usually "
+								+ "recommends.%s%s%s%s").formatted(mg(dose.dailyMg()), check.scope(), mg(maximum),
+								absolute == null ? "" : " The absolute maximum is **%s mg a day**.".formatted(mg(absolute)),
+								correction.note(), checkedWith, statement(medicine, plan, "maximum-dose", true)),
+						cards.source(medicine, call),
+						correction.suggestions(),
+						List.of(cards.link(medicine, call)), call));
+			} else if (maximum != null && dose.dailyMg().compareTo(maximum) > 0) {
+				BigDecimal hard = plan.maximumIsUsual() ? absolute : maximum; // above an absolute maximum
 				BigDecimal corrected = newPatient && plan.startingDailyMg() != null ? plan.startingDailyMg() : maximum;
-				Correction correction = replace(draft, code, medicine, dose, corrected,
-						newPatient ? "starting dose" : "maximum", call);
+				Correction correction = replace(draft, ordered, check, dose, corrected,
+						newPatient && plan.startingDailyMg() != null ? "starting dose" : "maximum", catalog);
 				found.add(cards.card("dose-above-maximum", CardFactory.Indicator.CRITICAL,
 						"%s %s mg/day is above the maximum of %s mg/day for this patient".formatted(
-								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(maximum)),
-						"The order gives **%s mg a day**. For this patient the maximum is **%s mg a day**.%s%s%s"
-								.formatted(mg(dose.dailyMg()), mg(maximum), correction.note(), checkedWith,
-										statement(medicine, plan, "maximum-dose")),
+								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(hard)),
+						"The order gives **%s mg a day**. For this patient%s the maximum is **%s mg a day**%s.%s%s%s"
+								.formatted(mg(dose.dailyMg()), check.scope(), mg(hard),
+										hard.compareTo(maximum) > 0 ? " (and the label's usual ceiling %s mg a day)".formatted(mg(maximum)) : "",
+										correction.note(), checkedWith, statement(medicine, plan, "maximum-dose", false)),
 						cards.source(medicine, call),
 						correction.suggestions(),
 						List.of(cards.link(medicine, call)), call));
@@ -108,13 +208,13 @@ class OrderReview {
 								.formatted(name, mg(ceiling), mg(dose.dailyMg())),
 						cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call));
 			} else if (newPatient && plan.startingDailyMg() != null && dose.dailyMg().compareTo(plan.startingDailyMg()) > 0) {
-				Correction correction = replace(draft, code, medicine, dose, plan.startingDailyMg(), "starting dose", call);
+				Correction correction = replace(draft, ordered, check, dose, plan.startingDailyMg(), "starting dose", catalog);
 				found.add(cards.card("dose-above-start", CardFactory.Indicator.WARNING,
 						"%s %s mg/day is above the recommended start of %s mg/day".formatted(
 								CardFactory.capitalised(name), mg(dose.dailyMg()), mg(plan.startingDailyMg())),
-						"This patient has no current order of %s, so this is a start. For this patient the recommended starting dose is **%s mg a day**.%s%s%s"
-								.formatted(name, mg(plan.startingDailyMg()), correction.note(), checkedWith,
-										statement(medicine, plan, "starting-dose")),
+						"This patient has no current order of %s, so this is a start. For this patient%s the recommended starting dose is **%s mg a day**.%s%s%s"
+								.formatted(name, check.scope(), mg(plan.startingDailyMg()), correction.note(), checkedWith,
+										statement(medicine, plan, "starting-dose", null)),
 						cards.source(medicine, call),
 						correction.suggestions(),
 						List.of(cards.link(medicine, call)), call));
@@ -123,28 +223,35 @@ class OrderReview {
 		}
 		found.add(cards.card("dose-not-checked", CardFactory.Indicator.WARNING,
 				"The dose of %s could not be checked".formatted(name),
-				"The dose was not checked because %s. adhdkb does not guess a dose; add structured dosage instructions (a dose in mg and how often it is taken) to have it checked."
+				"The dose was not checked because %s. adhdkb does not guess a dose; add structured dosage instructions (a dose in mg or in units of the product, and how often it is taken) to have it checked."
 						.formatted(dose.problem()),
 				cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call));
-		for (Coding coding : code.getCoding()) {
-			BigDecimal strength = DraftDose.unitStrengthMg(coding, medicine);
-			if (strength != null && ceiling != null && strength.compareTo(ceiling) > 0) {
-				found.add(cards.card("unit-above-maximum", CardFactory.Indicator.CRITICAL,
-						"One unit of %s (%s mg) is above the maximum of %s mg/day".formatted(
-								coding.hasDisplay() ? coding.getDisplay() : name, mg(strength), mg(ceiling)),
-						"Even without readable dosage instructions this is certain: a single unit of the ordered product contains **%s mg**, and this patient's maximum is **%s mg a day**."
-								.formatted(mg(strength), mg(ceiling)),
-						cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call));
-				break;
-			}
+		UnitStrength strength = UnitStrength.of(ordered.product(), medicine);
+		if (strength != null && strength.per() != UnitStrength.Per.ML && strength.per() != UnitStrength.Per.HOUR_OF_WEAR
+				&& ceiling != null && strength.mg().compareTo(ceiling) > 0) {
+			found.add(cards.card("unit-above-maximum", CardFactory.Indicator.CRITICAL,
+					"One unit of %s (%s mg) is above the maximum of %s mg/day".formatted(ordered.name(), mg(strength.mg()), mg(ceiling)),
+					"Even without readable dosage instructions this is certain: a single %s of the ordered product contains **%s mg**, and this patient's maximum is **%s mg a day**."
+							.formatted(strength.per().words(), mg(strength.mg()), mg(ceiling)),
+					cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call));
 		}
 		return found;
 	}
 
+	/** An ADHD ingredient in a product without ADHD dosing here: said, never silent. */
+	private CardJson.Card notChecked(ProductCatalog.Ordered ordered, HookCall call) {
+		String valueSet = call.fhirBase() + "/ValueSet/" + (ordered.notChecked().contains("not labelled")
+				? "adhd-ingredient-not-adhd-labelled" : "adhd-medications");
+		return cards.card("product-not-dosed", CardFactory.Indicator.INFO,
+				"%s: dose not checked".formatted(CardFactory.capitalised(ordered.name())),
+				"%s %s. Its dose was **not checked** against ADHD dosing.".formatted(CardFactory.capitalised(ordered.name()), ordered.notChecked()),
+				new CardJson.Source("adhdkb medication terminology", valueSet, null), List.of(),
+				List.of(new CardJson.Link("The ADHD medicines adhdkb knows (ValueSet)", valueSet, "absolute")), call);
+	}
+
 	private CardJson.Card weightNeeded(MedicationKnowledge medicine, HookData data, HookCall call) {
 		ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
-		Resource request = applier.apply(measureWeight,
-				data.applyContext(), data.record(), call.request());
+		Resource request = applier.apply(measureWeight, data.applyContext(), data.record(), call.request());
 		String name = CardFactory.name(medicine);
 		return cards.card("weight-needed", CardFactory.Indicator.WARNING,
 				"Weight needed to check the dose of " + name,
@@ -184,24 +291,28 @@ class OrderReview {
 
 	/**
 	 * The draft with the dose changed so that it orders at most {@code dailyMg} a day, in the same number of doses and
-	 * with the same product: in whole units of the product when the order names one, in mg for an ingredient order.
+	 * with the same product: in whole units of the product when the order names one, in mg for an ingredient order of
+	 * one line. An ingredient order of several lines gets no suggestion: no product fixes its amount.
 	 */
-	private Correction replace(MedicationRequest draft, CodeableConcept ordered, MedicationKnowledge medicine,
-			DraftDose dose, BigDecimal dailyMg, String which, HookCall call) {
-		ProductDose product = ProductDose.of(ordered, artifacts, call.request());
+	private Correction replace(MedicationRequest draft, ProductCatalog.Ordered ordered, Check check, DraftDose dose,
+			BigDecimal dailyMg, String which, ProductCatalog catalog) {
+		if (!check.oneLine()) {
+			return new Correction(List.of(), "\n\nNo change of this order is suggested: it names only the ingredient, "
+					+ "and the amount that can be given depends on the product.");
+		}
+		ProductDose product = ProductDose.of(ordered.product(), check.medicine());
 		if (product == null) {
 			MedicationRequest corrected = dose.withDailyDose(draft, dailyMg);
 			BigDecimal perDose = corrected.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue();
 			return new Correction(List.of(cards.suggestion(changeLabel(mg(perDose) + " mg", dose, perDose), List.of(
 					cards.update(corrected, "The same order with the %s: %s mg a day".formatted(which, mg(dailyMg)))))), "");
 		}
-		BigDecimal perDoseMg = dailyMg.divide(dose.administrations(), 6, java.math.RoundingMode.DOWN);
+		BigDecimal perDoseMg = dailyMg.divide(dose.administrations(), 6, RoundingMode.DOWN);
 		BigDecimal units = product.unitsFor(perDoseMg);
-		String productName = ordered.hasText() ? ordered.getText() : ordered.getCodingFirstRep().getDisplay();
 		if (units.signum() <= 0) {
-			List<String> smaller = product.smallerStrengths(medicine, perDoseMg, artifacts, call.request());
+			List<String> smaller = product.smallerStrengths(catalog.productsOf(check.medicine()), check.medicine(), perDoseMg);
 			return new Correction(List.of(), ("\n\nNo change of this order is suggested: %s cannot give %s mg or less per dose "
-					+ "(%s).%s").formatted(productName, mg(perDoseMg.setScale(1, java.math.RoundingMode.DOWN)),
+					+ "(%s).%s").formatted(ordered.name(), mg(perDoseMg.setScale(1, RoundingMode.DOWN)),
 					product.step() == null ? "its dose is not counted in units"
 							: "one %s holds %s mg".formatted(product.unitName(), mg(product.mgPerUnit())),
 					smaller.isEmpty() ? "" : " Strengths of the same form that can: " + String.join(", ", smaller) + "."));
@@ -212,7 +323,7 @@ class OrderReview {
 		return new Correction(List.of(cards.suggestion(
 				changeLabel(product.amount(units) + " (" + mg(perDose) + " mg)", dose, perDose),
 				List.of(cards.update(corrected, "The same order of %s, %s %s: %s mg a day, the %s rounded down to whole doses"
-						.formatted(productName, product.amount(units), ProductDose.often(dose.administrations()), mg(daily),
+						.formatted(ordered.name(), product.amount(units), ProductDose.often(dose.administrations()), mg(daily),
 								which))))), "");
 	}
 
@@ -224,14 +335,17 @@ class OrderReview {
 				? label + " (" + mg(perDoseMg.multiply(times)) + " mg a day)" : label;
 	}
 
-	/** The patient's current (active) order of the same medicine, other than the draft itself; null if none. */
-	private MedicationRequest currentOrder(PatientRecord record, MedicationKnowledge medicine, MedicationRequest draft,
-			HookCall call) {
-		for (Resource resource : record.medications()) {
+	/** The patient's current (active) order of the same product line, other than the draft itself; null if none. */
+	private MedicationRequest currentOrder(HookData data, ProductCatalog.Ordered ordered, MedicationRequest draft,
+			ProductCatalog catalog) {
+		Set<String> lines = new HashSet<>();
+		ordered.lines().forEach(line -> lines.add(line.getIdElement().getIdPart()));
+		for (Resource resource : data.record().medications()) {
 			if (resource instanceof MedicationRequest order && PatientRecord.isActive(order)
 					&& !Objects.equals(order.getIdElement().getIdPart(), draft.getIdElement().getIdPart())) {
-				MedicationKnowledge same = artifacts.medicineByCode(HookData.medicationCode(order), call.request());
-				if (same != null && same.getIdElement().getIdPart().equals(medicine.getIdElement().getIdPart())) {
+				Medication own = medicationOf(order, data);
+				ProductCatalog.Ordered same = catalog.find(HookData.medicationCode(order, own), own);
+				if (same.lines().stream().anyMatch(line -> lines.contains(line.getIdElement().getIdPart()))) {
 					return order;
 				}
 			}
@@ -239,8 +353,42 @@ class OrderReview {
 		return null;
 	}
 
-	/** The MedicationKnowledge's own words for a dose of the band, quoted as the reason. */
-	private static String statement(MedicationKnowledge medicine, DosingPlan plan, String role) {
+	/**
+	 * The Medication an order references: contained, in the call's Bundles, or read from the client's fhirServer
+	 * (with its access token, under the same rules and byte budget as prefetch); null for a medicationCodeableConcept.
+	 * A referenced Medication that cannot be had is data the check needs: 412.
+	 */
+	private Medication medicationOf(MedicationRequest order, HookData data) {
+		Medication found = data.referencedMedication(order);
+		if (found != null || !order.hasMedicationReference() || !order.getMedicationReference().hasReference()
+				|| order.getMedicationReference().getReference().startsWith("#")) {
+			return found;
+		}
+		String reference = order.getMedicationReference().getReference();
+		IdType id = new IdType(reference);
+		if (!"Medication".equals(id.getResourceType()) || !id.hasIdPart() || id.isAbsolute()
+				|| data.request() == null || data.request().getFhirServer() == null) {
+			throw new PreconditionFailedException("The draft order's medication " + reference
+					+ " is neither in the request nor readable from fhirServer");
+		}
+		try {
+			IBaseResource read = PrefetchHttpClient.withBudget(maxFetchBytes,
+					() -> fhirServer.resourceFromUrl(data.request(), "Medication/" + id.getIdPart()));
+			if (read instanceof Medication medication) {
+				data.medications().put(reference, medication);
+				return medication;
+			}
+		} catch (RuntimeException e) {
+			// as for prefetch: our words, never the remote server's answer
+		}
+		throw new PreconditionFailedException("The draft order's medication " + reference + " could not be read from fhirServer");
+	}
+
+	/**
+	 * The MedicationKnowledge's own words for a dose of the band, quoted as the reason; for a maximum, those of a usual
+	 * ceiling ({@code usual} true) or of an absolute one (false); null: any.
+	 */
+	private static String statement(MedicationKnowledge medicine, DosingPlan plan, String role, Boolean usual) {
 		for (var band : medicine.getAdministrationGuidelines()) {
 			if (!Objects.equals(band.getId(), plan.band())) {
 				continue;
@@ -248,7 +396,7 @@ class OrderReview {
 			for (var dosage : band.getDosage()) {
 				if (dosage.getType().getCoding().stream().anyMatch(c -> role.equals(c.getCode()))) {
 					for (Dosage d : dosage.getDosage()) {
-						if (d.hasText()) {
+						if (d.hasText() && (usual == null || usual == d.hasExtension(USUAL_LIMIT))) {
 							return "\n\n> " + d.getText();
 						}
 					}

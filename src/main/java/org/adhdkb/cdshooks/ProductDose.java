@@ -6,14 +6,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
 
-import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import org.adhdkb.guidance.KnowledgeArtifacts;
-import org.hl7.fhir.r4.model.CodeableConcept;
+import org.adhdkb.medication.UnitStrength;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Dosage;
-import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.MedicationRequest;
@@ -25,61 +20,39 @@ import org.hl7.fhir.r4.model.Ratio;
  * (same medication, same text), the dose per administration becomes whole units (or tenths of a mL for a liquid),
  * rounded down so it is never above what was asked, and the daily total goes into {@code maxDosePerPeriod}.
  *
- * <p>The strength of one unit is read from the product's Medication resource ({@code Medication/rxnorm-{code}},
- * {@code ingredient.strength}, the sum over the ingredients of a combination), not from display text.
+ * <p>The strength of one unit is the product's {@link UnitStrength}, the one reader of {@code Medication.ingredient
+ * .strength} (which ingredients count, and in which unit).
  *
- * @param mgPerUnit  mg of the medicine in one unit of the product
- * @param unitCode   the UCUM code of the unit ({@code {capsule}}, {@code {tablet}}, {@code mL})
- * @param unitName   the unit in words ("capsule")
- * @param step       the smallest amount of the unit a dose can be (1 for a unit, 0.1 for mL), or null when the form
- *                   is not one a dose can be counted in (a patch worn for hours)
- * @param form       the product's dose form code, to find other strengths of the same form
+ * @param product  the ordered product's Medication
+ * @param strength mg of the line's medicine in one unit of the product
+ * @param step     the smallest amount of the unit a dose can be (1 for a tablet or capsule, 0.1 for mL), or null when
+ *                 the form is not one a dose can be counted in (a patch worn for hours)
  */
-record ProductDose(BigDecimal mgPerUnit, String unitCode, String unitName, BigDecimal step, String form) {
+record ProductDose(Medication product, UnitStrength strength, BigDecimal step) {
 
-	private static final String RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm";
 	private static final String UCUM = "http://unitsofmeasure.org";
+	private static final BigDecimal TENTH = new BigDecimal("0.1");
 
-	/** The ordered product's strength; null when the order names no product we describe (an ingredient order). */
-	static ProductDose of(CodeableConcept ordered, KnowledgeArtifacts artifacts, RequestDetails request) {
-		for (Coding coding : ordered.getCoding()) {
-			if (RXNORM.equals(coding.getSystem()) && coding.hasCode()) {
-				ProductDose dose = of(coding.getCode(), artifacts, request);
-				if (dose != null) {
-					return dose;
-				}
-			}
+	/** The ordered product's dose unit; null when the order names no product we can read a strength of. */
+	static ProductDose of(Medication product, MedicationKnowledge line) {
+		UnitStrength strength = UnitStrength.of(product, line);
+		if (strength == null || strength.mg().signum() <= 0) {
+			return null;
 		}
-		return null;
+		BigDecimal step = switch (strength.per()) {
+			case TABLET, CAPSULE -> BigDecimal.ONE;
+			case ML -> TENTH;
+			case HOUR_OF_WEAR -> null;
+		};
+		return new ProductDose(product, strength, step);
 	}
 
-	private static ProductDose of(String rxnorm, KnowledgeArtifacts artifacts, RequestDetails request) {
-		Medication product;
-		try {
-			product = artifacts.byId(Medication.class, new IdType("Medication", "rxnorm-" + rxnorm), request);
-		} catch (ResourceNotFoundException | ResourceGoneException e) {
-			return null;
-		}
-		BigDecimal mg = BigDecimal.ZERO;
-		Quantity unit = null;
-		for (Medication.MedicationIngredientComponent ingredient : product.getIngredient()) {
-			Ratio strength = ingredient.getStrength();
-			if (!"mg".equals(strength.getNumerator().getCode()) || !strength.getDenominator().hasValue()
-					|| strength.getDenominator().getValue().signum() <= 0
-					|| unit != null && !Objects.equals(unit.getCode(), strength.getDenominator().getCode())) {
-				return null;
-			}
-			unit = strength.getDenominator();
-			mg = mg.add(strength.getNumerator().getValue().divide(unit.getValue(), 6, RoundingMode.HALF_UP));
-		}
-		if (unit == null || mg.signum() <= 0) {
-			return null;
-		}
-		String code = unit.getCode();
-		BigDecimal step = code.startsWith("{") && !code.equals("{patch}") ? BigDecimal.ONE
-				: code.equals("mL") ? new BigDecimal("0.1") : null;
-		return new ProductDose(mg.stripTrailingZeros(), code, unit.hasUnit() ? unit.getUnit() : code, step,
-				product.getForm().getCodingFirstRep().getCode());
+	BigDecimal mgPerUnit() {
+		return strength.mg();
+	}
+
+	String unitName() {
+		return strength.per().words();
 	}
 
 	/** Units per dose that give at most {@code perDoseMg}; zero when not even the smallest step fits. */
@@ -87,7 +60,7 @@ record ProductDose(BigDecimal mgPerUnit, String unitCode, String unitName, BigDe
 		if (step == null) {
 			return BigDecimal.ZERO;
 		}
-		BigDecimal steps = perDoseMg.divide(mgPerUnit.multiply(step), 0, RoundingMode.FLOOR);
+		BigDecimal steps = perDoseMg.divide(mgPerUnit().multiply(step), 0, RoundingMode.FLOOR);
 		return steps.multiply(step).stripTrailingZeros();
 	}
 
@@ -97,11 +70,12 @@ record ProductDose(BigDecimal mgPerUnit, String unitCode, String unitName, BigDe
 	 */
 	MedicationRequest apply(MedicationRequest draft, BigDecimal units, BigDecimal administrations) {
 		MedicationRequest corrected = draft.copy();
-		BigDecimal perDoseMg = units.multiply(mgPerUnit).stripTrailingZeros();
+		BigDecimal perDoseMg = units.multiply(mgPerUnit()).stripTrailingZeros();
 		BigDecimal dailyMg = perDoseMg.multiply(administrations).stripTrailingZeros();
 		for (Dosage dosage : corrected.getDosageInstruction()) {
-			dosage.getDoseAndRateFirstRep().setDose(new Quantity().setValue(units).setUnit(unitName).setSystem(UCUM)
-					.setCode(unitCode));
+			dosage.getDoseAndRateFirstRep().setDose(new Quantity().setValue(units).setUnit(unitName()).setSystem(UCUM)
+					.setCode(strength.per().ucum()));
+			dosage.getDoseAndRateFirstRep().setRate(null);
 			dosage.setMaxDosePerPeriod(new Ratio()
 					.setNumerator(new Quantity().setValue(dailyMg).setUnit("mg").setSystem(UCUM).setCode("mg"))
 					.setDenominator(new Quantity().setValue(1).setUnit("day").setSystem(UCUM).setCode("d")));
@@ -112,25 +86,31 @@ record ProductDose(BigDecimal mgPerUnit, String unitCode, String unitName, BigDe
 
 	/** "2 capsules", "1 tablet", "2.5 mL". */
 	String amount(BigDecimal units) {
-		String unit = unitCode.startsWith("{") && units.compareTo(BigDecimal.ONE) != 0 ? unitName + "s" : unitName;
-		return plain(units) + " " + unit;
+		boolean counted = strength.per() == UnitStrength.Per.TABLET || strength.per() == UnitStrength.Per.CAPSULE;
+		return plain(units) + " " + (counted && units.compareTo(BigDecimal.ONE) != 0 ? unitName() + "s" : unitName());
 	}
 
-	/** The mg per unit of the other products of the medicine in the same form and unit, at most {@code perDoseMg}. */
-	List<String> smallerStrengths(MedicationKnowledge medicine, BigDecimal perDoseMg, KnowledgeArtifacts artifacts,
-			RequestDetails request) {
+	/** The mg per unit of the line's other products in the same form and unit, at most {@code perDoseMg}. */
+	List<String> smallerStrengths(List<Medication> lineProducts, MedicationKnowledge line, BigDecimal perDoseMg) {
 		TreeSet<BigDecimal> strengths = new TreeSet<>();
-		for (Coding coding : medicine.getCode().getCoding()) {
-			if (!RXNORM.equals(coding.getSystem())) {
-				continue;
-			}
-			ProductDose other = of(coding.getCode(), artifacts, request);
-			if (other != null && Objects.equals(other.form, form) && other.unitCode.equals(unitCode)
-					&& other.mgPerUnit.compareTo(perDoseMg) <= 0) {
-				strengths.add(other.mgPerUnit);
+		for (Medication other : lineProducts) {
+			UnitStrength otherStrength = UnitStrength.of(other, line);
+			if (otherStrength != null && otherStrength.per() == strength.per() && sameForm(other, product)
+					&& otherStrength.mg().compareTo(perDoseMg) <= 0) {
+				strengths.add(otherStrength.mg());
 			}
 		}
 		return strengths.stream().map(s -> plain(s) + " mg").toList();
+	}
+
+	private static boolean sameForm(Medication a, Medication b) {
+		for (Coding form : a.getForm().getCoding()) {
+			if (b.getForm().getCoding().stream().anyMatch(o -> Objects.equals(form.getSystem(), o.getSystem())
+					&& Objects.equals(form.getCode(), o.getCode()))) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	static String often(BigDecimal administrations) {

@@ -9,9 +9,11 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CodeableConcept;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
+import org.hl7.fhir.r4.model.ValueSet;
+import org.adhdkb.medication.ProductCatalog;
 import org.adhdkb.cache.ChangeCounter;
 import org.adhdkb.cache.VersionedCache;
 import org.springframework.stereotype.Component;
@@ -22,15 +24,53 @@ import java.util.List;
 @Component
 public class KnowledgeArtifacts {
 
+	private static final int LINES = 200;
+	private static final String ADHD_MEDICATIONS = "http://adhdkb.org/fhir/ValueSet/adhd-medications";
+
 	private final DaoRegistry daoRegistry;
 	private final ChangeCounter changeCounter;
 	/** Knowledge is read on every $apply and changes rarely; callers must not modify what they get. */
 	private final VersionedCache<String, IBaseResource> cache;
+	private final VersionedCache<String, ProductCatalog> catalogs;
 
 	public KnowledgeArtifacts(DaoRegistry daoRegistry, ChangeCounter changeCounter) {
 		this.daoRegistry = daoRegistry;
 		this.changeCounter = changeCounter;
 		this.cache = new VersionedCache<>(changeCounter, 1_000);
+		this.catalogs = new VersionedCache<>(changeCounter, 1);
+	}
+
+	/**
+	 * Which product line an ordered code belongs to, built from every MedicationKnowledge, the Medications they list,
+	 * and the products of ValueSets adhd-medications and adhd-ingredient-not-adhd-labelled; built again after any
+	 * write. Shared: do not modify what it returns.
+	 */
+	public ProductCatalog productCatalog(RequestDetails request) {
+		return catalogs.get("catalog", changeCounter.current(request), key -> {
+			SearchParameterMap everyLine = SearchParameterMap.newSynchronous().add("status", new TokenParam("active"));
+			List<MedicationKnowledge> lines = daoRegistry.getResourceDao("MedicationKnowledge").search(everyLine, request)
+					.getResources(0, LINES).stream().map(MedicationKnowledge.class::cast).toList();
+			if (lines.size() >= LINES) {
+				throw new IllegalStateException("more than " + LINES + " MedicationKnowledge resources: raise the limit");
+			}
+			ValueSet notLabelled = byCanonical(ValueSet.class, ProductCatalog.NOT_ADHD_LABELLED, request);
+			// Our products are Medication/rxnorm-{code} (fhir-resources/README.md), read by id: a search would be cut
+			// at the page-size cap, and other Medications on the server are a client's data.
+			java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+			lines.forEach(line -> line.getAssociatedMedication().forEach(m -> ids.add(m.getReferenceElement().getIdPart())));
+			for (ValueSet valueSet : List.of(notLabelled, byCanonical(ValueSet.class, ADHD_MEDICATIONS, request))) {
+				valueSet.getCompose().getInclude().forEach(include -> include.getConcept().forEach(c -> ids.add("rxnorm-" + c.getCode())));
+			}
+			List<Medication> products = new java.util.ArrayList<>();
+			for (String id : ids) {
+				try {
+					products.add((Medication) daoRegistry.getResourceDao("Medication").read(new IdType("Medication", id), request));
+				} catch (ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
+					// an ingredient code of the value set: no Medication behind it
+				}
+			}
+			return new ProductCatalog(lines, products, notLabelled);
+		});
 	}
 
 	/** By id; the returned resource is shared and must not be modified. */
@@ -48,25 +88,15 @@ public class KnowledgeArtifacts {
 		return type.cast(cache.get(type.getSimpleName() + "|" + canonical, changeCounter.current(request), key -> findByCanonical(type, canonical, request)));
 	}
 
-	/** The MedicationKnowledge whose code matches one of the concept's codings, or null. Shared: do not modify. */
+	/**
+	 * The product line (MedicationKnowledge) of an ordered code: the line of a product (SCD or SBD), of its own
+	 * product-line code, or of an ingredient that only one line has or only one line names in its code; null
+	 * otherwise. Shared: do not modify.
+	 */
 	public MedicationKnowledge medicineByCode(CodeableConcept concept, RequestDetails request) {
-		for (Coding coding : concept.getCoding()) {
-			if (!coding.hasSystem() || !coding.hasCode()) {
-				continue;
-			}
-			IBaseResource found = cache.get("MedicationKnowledge?code=" + coding.getSystem() + "|" + coding.getCode(),
-					changeCounter.current(request), key -> {
-				SearchParameterMap map = SearchParameterMap.newSynchronous()
-						.add("code", new TokenParam(coding.getSystem(), coding.getCode()));
-				List<IBaseResource> matches = daoRegistry.getResourceDao("MedicationKnowledge").search(map, request)
-						.getAllResources();
-				return matches.size() == 1 ? matches.get(0) : null;
-			});
-			if (found != null) {
-				return (MedicationKnowledge) found;
-			}
-		}
-		return null;
+		ProductCatalog catalog = productCatalog(request);
+		ProductCatalog.Ordered ordered = catalog.find(concept, null);
+		return ordered.lines().size() == 1 ? ordered.lines().get(0) : ordered.ingredientOnly() ? catalog.lineNaming(concept) : null;
 	}
 
 	private <T extends IBaseResource> T findByCanonical(Class<T> type, String canonical, RequestDetails request) {

@@ -38,6 +38,7 @@ public final class DosingCalculator {
 	public static final String BODY_WEIGHT = "29463-7";
 	static final String TITRATION_INTERVAL = "http://adhdkb.org/fhir/StructureDefinition/titration-interval";
 	static final String TITRATION_INTERVAL_RANGE = "http://adhdkb.org/fhir/StructureDefinition/titration-interval-range";
+	static final String USUAL_LIMIT = "http://adhdkb.org/fhir/StructureDefinition/usual-limit";
 
 	private static final Pattern BOUND = Pattern.compile("\\s*(<=|>=|<|>)\\s*([0-9.]+)\\s*(\\S+)\\s*");
 
@@ -166,6 +167,7 @@ public final class DosingCalculator {
 
 	private static DosingPlan compute(MedicationKnowledgeAdministrationGuidelinesComponent band, BigDecimal weightKg) {
 		BigDecimal maximum = null;
+		BigDecimal absolute = null;
 		for (Dosage dosage : dosages(band, "maximum-dose")) {
 			if (dosage.hasMaxDosePerPeriod()) {
 				BigDecimal limit = perDay(dosage.getMaxDosePerPeriod().getNumerator(), weightKg,
@@ -174,6 +176,9 @@ public final class DosingCalculator {
 					continue; // a weight-based limit cannot apply without a weight; the absolute limits still do
 				}
 				maximum = maximum == null || (limit != null && limit.compareTo(maximum) < 0) ? limit : maximum;
+				if (!isUsualLimit(dosage)) {
+					absolute = absolute == null || (limit != null && limit.compareTo(absolute) < 0) ? limit : absolute;
+				}
 			}
 		}
 		BigDecimal starting = capped(firstDailyDose(band, "starting-dose", weightKg), maximum);
@@ -184,7 +189,7 @@ public final class DosingCalculator {
 			minimumInterval = minimumInterval != null ? minimumInterval : days(dosage.getExtensionByUrl(TITRATION_INTERVAL));
 			usualInterval = usualInterval != null ? usualInterval : range(dosage.getExtensionByUrl(TITRATION_INTERVAL_RANGE));
 		}
-		return new DosingPlan(band.getId(), starting, target, maximum, minimumInterval, usualInterval, false);
+		return new DosingPlan(band.getId(), starting, target, maximum, absolute, minimumInterval, usualInterval, false);
 	}
 
 	private static BigDecimal firstDailyDose(
@@ -209,6 +214,11 @@ public final class DosingCalculator {
 			case "mg/kg/d", "mg/kg" -> weightKg == null ? null : round(value.multiply(weightKg));
 			default -> null;
 		};
+	}
+
+	private static boolean isUsualLimit(Dosage dosage) {
+		Extension usual = dosage.getExtensionByUrl(USUAL_LIMIT);
+		return usual != null && usual.getValue() instanceof org.hl7.fhir.r4.model.BooleanType b && b.booleanValue();
 	}
 
 	private static boolean isPerKilogram(Quantity amount) {
@@ -253,7 +263,7 @@ public final class DosingCalculator {
 
 	private static DosingPlan withoutBand(DosingPlan plan) {
 		return new DosingPlan(null, plan.startingDailyMg(), plan.targetDailyMg(), plan.maximumDailyMg(),
-				plan.minimumTitrationIntervalDays(), plan.usualTitrationInterval(), false);
+				plan.absoluteMaximumDailyMg(), plan.minimumTitrationIntervalDays(), plan.usualTitrationInterval(), false);
 	}
 
 	private static String code(CodeableConcept concept) {

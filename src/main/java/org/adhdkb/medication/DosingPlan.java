@@ -11,6 +11,8 @@ import java.math.BigDecimal;
  * @param startingDailyMg              starting dose, not above the maximum
  * @param targetDailyMg                target dose, not above the maximum
  * @param maximumDailyMg               the lowest of the band's maxima for this patient
+ * @param absoluteMaximumDailyMg       the lowest of those maxima that the content does not mark as a usual ceiling
+ *                                     ({@code StructureDefinition/usual-limit}), or null when all are usual ceilings
  * @param minimumTitrationIntervalDays the label's minimum wait before raising towards the target
  * @param usualTitrationInterval       the usual interval in practice, e.g. "7-14 d"
  * @param missingWeight                true when no band could be chosen because the patient's weight is unknown
@@ -20,12 +22,18 @@ public record DosingPlan(
 		BigDecimal startingDailyMg,
 		BigDecimal targetDailyMg,
 		BigDecimal maximumDailyMg,
+		BigDecimal absoluteMaximumDailyMg,
 		Integer minimumTitrationIntervalDays,
 		String usualTitrationInterval,
 		boolean missingWeight) {
 
 	public static DosingPlan none(boolean missingWeight) {
-		return new DosingPlan(null, null, null, null, null, null, missingWeight);
+		return new DosingPlan(null, null, null, null, null, null, null, missingWeight);
+	}
+
+	/** The maximum that applies is a usual ceiling ("rarely exceeded", "the studied range"), not an absolute one. */
+	public boolean maximumIsUsual() {
+		return maximumDailyMg != null && (absoluteMaximumDailyMg == null || maximumDailyMg.compareTo(absoluteMaximumDailyMg) < 0);
 	}
 
 	public boolean chosen() {

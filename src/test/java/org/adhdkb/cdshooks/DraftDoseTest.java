@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.math.BigDecimal;
 
 import ca.uhn.fhir.context.FhirContext;
-import org.hl7.fhir.r4.model.Coding;
-import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.MedicationRequest;
 import org.junit.jupiter.api.Test;
 
 /** Reading the daily amount of an order from its dosage instructions, and never guessing it. */
 class DraftDoseTest {
-
-	private static final String RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm";
 
 	@Test
 	void withoutUsableInstructionsTheReasonIsGivenAndNoDose() {
@@ -21,7 +17,7 @@ class DraftDoseTest {
 		assertThat(DraftDose.of(order("{\"text\":\"one capsule as directed\"}")).problem())
 				.contains("only as text", "one capsule as directed");
 		assertThat(DraftDose.of(order(dose("5", "mL") + ",\"timing\":{\"repeat\":{\"frequency\":1,\"period\":1,\"periodUnit\":\"d\"}}}")).problem())
-				.contains("'mL'", "not in mg");
+				.contains("mL", "no product whose strength adhdkb knows");
 		assertThat(DraftDose.of(order(dose("10", "mg") + "}")).problem()).contains("how often");
 		assertThat(DraftDose.of(order(dose("10", "mg") + "}")).known()).isFalse();
 	}
@@ -50,19 +46,6 @@ class DraftDoseTest {
 		assertThat(DraftDose.of(corrected).dailyMg()).isEqualByComparingTo("28");
 		assertThat(draft.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue())
 				.as("the draft itself is untouched").isEqualByComparingTo("40");
-	}
-
-	@Test
-	void unitStrengthIsReadFromTheProductNameOurContentPublishes() {
-		MedicationKnowledge atomoxetine = new MedicationKnowledge();
-		atomoxetine.getCode().addCoding(new Coding(RXNORM, "349594", "atomoxetine 40 MG Oral Capsule"));
-		atomoxetine.getCode().addCoding(new Coding(RXNORM, "38400", "atomoxetine"));
-		atomoxetine.getCode().addCoding(new Coding(RXNORM, "1", "a 1.25 MG / b 1.25 MG / c 2.5 MG Oral Tablet"));
-		assertThat(DraftDose.unitStrengthMg(new Coding(RXNORM, "349594", "whatever the EHR calls it"), atomoxetine))
-				.isEqualByComparingTo("40");
-		assertThat(DraftDose.unitStrengthMg(new Coding(RXNORM, "1", null), atomoxetine)).isEqualByComparingTo("5");
-		assertThat(DraftDose.unitStrengthMg(new Coding(RXNORM, "38400", null), atomoxetine)).as("an ingredient has no strength").isNull();
-		assertThat(DraftDose.unitStrengthMg(new Coding(RXNORM, "999", null), atomoxetine)).isNull();
 	}
 
 	private static BigDecimal daily(String dosages) {
