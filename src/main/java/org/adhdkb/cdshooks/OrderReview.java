@@ -76,7 +76,6 @@ class OrderReview {
 	List<CardJson.Card> review(HookData data, HookCall call) {
 		PatientFacts facts = applier.factsOf(data.record());
 		ProductCatalog catalog = artifacts.productCatalog(call.request());
-		ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
 		List<CardJson.Card> result = new ArrayList<>();
 		Set<String> fired = new HashSet<>();
 		boolean weightCardGiven = false;
@@ -94,6 +93,8 @@ class OrderReview {
 			Check check = check(ordered, facts);
 			DraftDose dose = doseOf(draft, ordered);
 			MedicationRequest current = currentOrder(data, ordered, draft, catalog);
+			// read only for an order to check: a call without one needs no knowledge at all
+			ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
 			DoseInputs inputs = DoseInputs.of(data.record(), facts, check.medicine(), check.plan(), measureWeight);
 			result.addAll(doseCards(draft, ordered, check, dose, current == null, inputs, catalog, call));
 			if (check.plan().missingWeight() && !weightCardGiven) {

@@ -53,12 +53,17 @@ public class KnowledgeArtifacts {
 			if (lines.size() >= LINES) {
 				throw new IllegalStateException("more than " + LINES + " MedicationKnowledge resources: raise the limit");
 			}
-			ValueSet notLabelled = byCanonical(ValueSet.class, ProductCatalog.NOT_ADHD_LABELLED, request);
+			// A server whose content lacks these sets (or any content) knows no products of them: an empty catalog,
+			// so that order checks answer "not checked" rather than failing the whole call.
+			ValueSet notLabelled = optionalValueSet(ProductCatalog.NOT_ADHD_LABELLED, request);
 			// Our products are Medication/rxnorm-{code} (fhir-resources/README.md), read by id: a search would be cut
 			// at the page-size cap, and other Medications on the server are a client's data.
 			java.util.Set<String> ids = new java.util.LinkedHashSet<>();
 			lines.forEach(line -> line.getAssociatedMedication().forEach(m -> ids.add(m.getReferenceElement().getIdPart())));
-			for (ValueSet valueSet : List.of(notLabelled, byCanonical(ValueSet.class, ADHD_MEDICATIONS, request))) {
+			for (ValueSet valueSet : java.util.Arrays.asList(notLabelled, optionalValueSet(ADHD_MEDICATIONS, request))) {
+				if (valueSet == null) {
+					continue;
+				}
 				valueSet.getCompose().getInclude().forEach(include -> include.getConcept().forEach(c -> ids.add("rxnorm-" + c.getCode())));
 			}
 			List<Medication> products = new java.util.ArrayList<>();
@@ -71,6 +76,14 @@ public class KnowledgeArtifacts {
 			}
 			return new ProductCatalog(lines, products, notLabelled);
 		});
+	}
+
+	private ValueSet optionalValueSet(String canonical, RequestDetails request) {
+		try {
+			return byCanonical(ValueSet.class, canonical, request);
+		} catch (ResourceNotFoundException e) {
+			return null;
+		}
 	}
 
 	/** By id; the returned resource is shared and must not be modified. */
