@@ -56,8 +56,9 @@ public class KnowledgeArtifacts {
 			// A server whose content lacks these sets (or any content) knows no products of them: an empty catalog,
 			// so that order checks answer "not checked" rather than failing the whole call.
 			ValueSet notLabelled = optionalValueSet(ProductCatalog.NOT_ADHD_LABELLED, request);
-			// Our products are Medication/rxnorm-{code} (fhir-resources/README.md), read by id: a search would be cut
-			// at the page-size cap, and other Medications on the server are a client's data.
+			// Our products are Medication/rxnorm-{code} (fhir-resources/README.md), read by id: a search is cut at the
+			// page-size cap even with setLoadSynchronousUpTo (tried: OrderEveryProductTest lost 76 of 272 products),
+			// and other Medications on the server are a client's data.
 			java.util.Set<String> ids = new java.util.LinkedHashSet<>();
 			lines.forEach(line -> line.getAssociatedMedication().forEach(m -> ids.add(m.getReferenceElement().getIdPart())));
 			for (ValueSet valueSet : java.util.Arrays.asList(notLabelled, optionalValueSet(ADHD_MEDICATIONS, request))) {
@@ -66,15 +67,15 @@ public class KnowledgeArtifacts {
 				}
 				valueSet.getCompose().getInclude().forEach(include -> include.getConcept().forEach(c -> ids.add("rxnorm-" + c.getCode())));
 			}
-			List<Medication> products = new java.util.ArrayList<>();
+			List<Medication> found = new java.util.ArrayList<>();
 			for (String id : ids) {
 				try {
-					products.add((Medication) daoRegistry.getResourceDao("Medication").read(new IdType("Medication", id), request));
+					found.add((Medication) daoRegistry.getResourceDao("Medication").read(new IdType("Medication", id), request));
 				} catch (ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
 					// an ingredient code of the value set: no Medication behind it
 				}
 			}
-			return new ProductCatalog(lines, products, notLabelled);
+			return new ProductCatalog(lines, found, notLabelled);
 		});
 	}
 
