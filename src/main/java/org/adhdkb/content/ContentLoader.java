@@ -83,8 +83,11 @@ public class ContentLoader implements SmartLifecycle {
 		this.properties = properties;
 	}
 
-	/** What one load did, per resource type. */
-	public record LoadReport(Map<String, Integer> written, Map<String, Integer> unchanged, long millis) {
+	/**
+	 * What one load did, per resource type. {@code recognised}: the package was known by its hash and nothing was
+	 * written since it was loaded, so no stored resource was read or compared.
+	 */
+	public record LoadReport(Map<String, Integer> written, Map<String, Integer> unchanged, long millis, boolean recognised) {
 		public int totalWritten() {
 			return written.values().stream().mapToInt(Integer::intValue).sum();
 		}
@@ -114,7 +117,7 @@ public class ContentLoader implements SmartLifecycle {
 		if (state.isLoaded(packageHash, changesBefore)) {
 			Map<String, Integer> unchanged = new TreeMap<>();
 			contentPackage.files().forEach(file -> unchanged.merge(file.folder(), 1, Integer::sum));
-			LoadReport report = new LoadReport(Map.of(), unchanged, System.currentTimeMillis() - started);
+			LoadReport report = new LoadReport(Map.of(), unchanged, System.currentTimeMillis() - started, true);
 			log.info("Content loaded in {} ms: this package was loaded before and nothing was written since, {} files "
 					+ "unchanged", report.millis(), contentPackage.files().size());
 			return report;
@@ -165,7 +168,9 @@ public class ContentLoader implements SmartLifecycle {
 					.setMethod(Bundle.HTTPVerb.PUT)
 					.setUrl(type + "/" + resource.getIdElement().getIdPart());
 		}
+		int transactions = 0;
 		if (searchParameters.hasEntry()) {
+			transactions++;
 			boolean reindexing = storageSettings.isMarkResourcesForReindexingUponSearchParameterChange();
 			if (freshDatabase) {
 				// nothing stored yet, nothing to reindex: no REINDEX job (and none of the batch machinery it wakes)
@@ -183,20 +188,21 @@ public class ContentLoader implements SmartLifecycle {
 			searchParamRegistry.forceRefresh();
 		}
 		if (transaction.hasEntry()) {
+			transactions++;
 			systemDao.transaction(new SystemRequestDetails(), transaction);
 		}
 
-		// Each written resource moves the counter once; any other move means someone else wrote meanwhile, and the
-		// stored resources may then differ from the files: record nothing, so that the next load compares them.
+		// Each transaction that writes moves the counter once (ChangeCounter); any other move means someone else wrote
+		// meanwhile, and the stored resources may then differ from the files: record nothing, so that the next load
+		// compares them. (Counting written resources here never matched, so every first restart compared them all.)
 		long changesAfter = changeCounter.current();
-		int totalWritten = written.values().stream().mapToInt(Integer::intValue).sum();
-		if (changesAfter == changesBefore + totalWritten) {
+		if (changesAfter == changesBefore + transactions) {
 			state.recordLoaded(packageHash, changesAfter);
 		} else {
 			state.forget();
 		}
 
-		LoadReport report = new LoadReport(written, unchanged, System.currentTimeMillis() - started);
+		LoadReport report = new LoadReport(written, unchanged, System.currentTimeMillis() - started, false);
 		var types = new java.util.TreeSet<>(written.keySet());
 		types.addAll(unchanged.keySet());
 		for (String type : types) {

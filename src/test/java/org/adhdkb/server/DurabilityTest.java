@@ -28,10 +28,25 @@ class DurabilityTest {
 			id = (IdType) client(first).create().resource(patient).execute().getId();
 		}
 		try (ConfigurableApplicationContext second = TestServers.start(properties)) {
-			assertThat(second.getBean(ContentLoader.class).getLastReport().totalWritten())
-					.as("a restart with unchanged content writes nothing").isZero();
+			ContentLoader.LoadReport report = second.getBean(ContentLoader.class).getLastReport();
+			assertThat(report.recognised()).as("a client wrote after the load: the stored content is compared").isFalse();
+			assertThat(report.totalWritten()).as("a restart with unchanged content writes nothing").isZero();
 			Patient read = client(second).read().resource(Patient.class).withId(id.getIdPart()).execute();
 			assertThat(read.getNameFirstRep().getFamily()).isEqualTo("Durable");
+		}
+	}
+
+	@Test
+	void aRestartWithNothingWrittenSinceRecognisesTheContentWithoutComparingIt(@TempDir Path dataDir) {
+		Map<String, String> properties = Map.of("adhdkb.data-dir", dataDir.toString());
+		try (ConfigurableApplicationContext first = TestServers.start(properties)) {
+			assertThat(first.getBean(ContentLoader.class).getLastReport().recognised()).as("a fresh database").isFalse();
+		}
+		try (ConfigurableApplicationContext second = TestServers.start(properties)) {
+			ContentLoader.LoadReport report = second.getBean(ContentLoader.class).getLastReport();
+			assertThat(report.recognised())
+					.as("the first start recorded the package as loaded, and nothing was written since").isTrue();
+			assertThat(report.totalWritten()).isZero();
 		}
 	}
 
