@@ -53,7 +53,8 @@ OTHER={ # source keys for standard FHIR/HL7 code systems
  'http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm':'HL7-ODF',
  'http://unitsofmeasure.org':'UCUM','urn:iso:std:iso:3166':'ISO3166',
  'http://terminology.hl7.org/CodeSystem/action-type':'FHIR-R4','http://terminology.hl7.org/CodeSystem/goal-priority':'FHIR-R4',
- 'http://terminology.hl7.org/CodeSystem/library-type':'FHIR-R4','http://terminology.hl7.org/CodeSystem/plan-definition-type':'FHIR-R4'}
+ 'http://terminology.hl7.org/CodeSystem/library-type':'FHIR-R4','http://terminology.hl7.org/CodeSystem/plan-definition-type':'FHIR-R4',
+ 'http://terminology.hl7.org/CodeSystem/observation-category':'FHIR-R4','http://terminology.hl7.org/CodeSystem/usage-context-type':'FHIR-R4'}
 # codes read by hand in a source outside codes.md (SOURCES.md names the source): eGFR results for the renal conditions
 HAND={('http://loinc.org',c):k for c,k in [('98979-8','CH-LAB'),('98980-6','CH-LAB'),('33914-3','CPG-EGFR'),('77147-7','CPG-EGFR'),('76633-7','CPG-EGFR')]}
 rows=[]; missing=[]
@@ -77,3 +78,5 @@ rows.sort()
 json.dump({'rows':rows,'missing':missing},open('work/sources.json','w'),indent=1)
 print(len(rows),'missing',len(missing))
 for m in missing: print(m)
+# a code without a source would silently lose its row (and the content check then fails on it): stop here instead
+if missing: raise SystemExit('codes without a source: name their source in OTHER or HAND above, then run again')
