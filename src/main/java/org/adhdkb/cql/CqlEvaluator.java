@@ -1,6 +1,8 @@
 package org.adhdkb.cql;
 
 import ca.uhn.fhir.context.FhirContext;
+import org.hl7.elm.r1.FunctionDef;
+import org.hl7.elm.r1.FunctionRef;
 import org.hl7.elm.r1.VersionedIdentifier;
 import org.hl7.fhir.r4.model.Resource;
 import org.opencds.cqf.cql.engine.data.CompositeDataProvider;
@@ -38,6 +40,10 @@ public final class CqlEvaluator {
 
 	private final CompiledLibraries libraries;
 	private final TerminologyProvider terminology;
+	private final Map<String, Set<String>> definitionNames = new java.util.concurrent.ConcurrentHashMap<>();
+	/** Function calls resolved to their definitions, for every session over these libraries: see shareResolvedFunctions. */
+	private final Map<FunctionRef, FunctionDef> resolvedFunctions =
+			java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
 	public CqlEvaluator(CompiledLibraries libraries, TerminologyProvider terminology) {
 		this.libraries = libraries;
@@ -53,6 +59,10 @@ public final class CqlEvaluator {
 
 	/** The names of a library's definitions (its expressions, not its functions), in the order of the ELM. */
 	public Set<String> definitions(String name, String version) {
+		return definitionNames.computeIfAbsent(name + "|" + version, key -> readDefinitions(name, version));
+	}
+
+	private Set<String> readDefinitions(String name, String version) {
 		org.hl7.elm.r1.Library library = libraries.library(name, version);
 		if (library == null) {
 			throw new CqlEvaluationException("The content has no CQL library " + name + " " + version, null);
@@ -65,7 +75,7 @@ public final class CqlEvaluator {
 				}
 			}
 		}
-		return names;
+		return java.util.Collections.unmodifiableSet(names);
 	}
 
 	/**
@@ -77,50 +87,108 @@ public final class CqlEvaluator {
 	 */
 	public Map<String, Object> evaluate(String name, String version, Set<String> expressions, List<Resource> record,
 			ZonedDateTime evaluationTime) {
-		Map<String, List<Resource>> byType = new HashMap<>();
-		String patientId = null;
-		for (Resource resource : record) {
-			byType.computeIfAbsent(resource.fhirType(), type -> new ArrayList<>()).add(resource);
-			if ("Patient".equals(resource.fhirType()) && patientId == null) {
-				patientId = resource.getIdElement().getIdPart();
+		return session(record, evaluationTime).evaluate(name, version, expressions);
+	}
+
+	/**
+	 * One engine for one patient's record at one time, for evaluating definitions one after the other as a caller needs
+	 * them: what one evaluation computed (a definition of an included library, a resolved function) is kept for the next.
+	 * Not shared between requests or threads.
+	 */
+	public Session session(List<Resource> record, ZonedDateTime evaluationTime) {
+		return new Session(record, evaluationTime);
+	}
+
+	private static final java.lang.reflect.Field FUNCTION_CACHE = functionCacheField();
+
+	/**
+	 * Why this reaches into the engine: it resolves a function call to its definition once per engine, in a map keyed by
+	 * the call's ELM node with ELM's deep hashCode, so each call of a function hashes its whole argument tree twice and
+	 * every new engine resolves every call again: a quarter of the CPU of a $apply (JFR, 2026-12-05). It caches only
+	 * calls whose resolution depends on the ELM alone (calls with signatures, which the build writes, or without
+	 * arguments), and the ELM here never changes, so one identity-keyed map serves every session. If a later engine
+	 * changes the field, sessions keep the engine's own map.
+	 */
+	private void shareResolvedFunctions(CqlEngine engine) {
+		if (FUNCTION_CACHE != null) {
+			try {
+				FUNCTION_CACHE.set(engine.getCache(), resolvedFunctions);
+			} catch (IllegalAccessException | RuntimeException e) {
+				// keep the engine's own cache
 			}
 		}
-		DataProvider fhir = new CompositeDataProvider(MODEL, new RecordRetrieveProvider(byType, MODEL, terminology));
-		Environment environment = new Environment(libraries.libraryManager(), Map.of(FHIR_MODEL, fhir), terminology);
-		// Expression caching is off by default in this engine: without it every reference to a definition evaluates it
-		// again (the guidance names "Atomoxetine dosing" a dozen times), which cost ~100 ms of CPU per $apply.
-		CqlEngine engine = new CqlEngine(environment, EnumSet.of(CqlEngine.Options.EnableExpressionCaching));
+	}
 
-		VersionedIdentifier library = new VersionedIdentifier().withId(name).withVersion(version);
-		EvaluationParams.Builder params = new EvaluationParams.Builder();
-		// The engine reads "no expressions" as none, not as all: all are named here.
-		Set<String> wanted = expressions.isEmpty() ? definitions(name, version) : expressions;
-		params.library(library, scope -> {
-			scope.expressions(wanted);
-			return kotlin.Unit.INSTANCE;
-		});
-		params.setContextParameter(new kotlin.Pair<>("Patient", patientId));
-		params.setEvaluationDateTime(evaluationTime);
-		EvaluationResults results;
+	private static java.lang.reflect.Field functionCacheField() {
 		try {
-			results = engine.evaluate(params.build());
-		} catch (RuntimeException e) {
-			throw new CqlEvaluationException("CQL library " + name + " " + version + " could not be evaluated: "
-					+ e.getMessage(), e);
+			java.lang.reflect.Field field = org.opencds.cqf.cql.engine.execution.Cache.class.getDeclaredField("functionCache");
+			field.setAccessible(true);
+			return Map.class.isAssignableFrom(field.getType()) ? field : null;
+		} catch (ReflectiveOperationException | RuntimeException e) {
+			return null;
 		}
-		if (results.containsExceptionsFor(library)) {
-			RuntimeException failure = results.getExceptionFor(library);
-			throw new CqlEvaluationException("CQL library " + name + " " + version + " failed: "
-					+ failure.getMessage(), failure);
+	}
+
+	/** See {@link #session}. */
+	public final class Session {
+
+		private final CqlEngine engine;
+		private final String patientId;
+		private final ZonedDateTime evaluationTime;
+
+		private Session(List<Resource> record, ZonedDateTime evaluationTime) {
+			Map<String, List<Resource>> byType = new HashMap<>();
+			String patient = null;
+			for (Resource resource : record) {
+				byType.computeIfAbsent(resource.fhirType(), type -> new ArrayList<>()).add(resource);
+				if ("Patient".equals(resource.fhirType()) && patient == null) {
+					patient = resource.getIdElement().getIdPart();
+				}
+			}
+			DataProvider fhir = new CompositeDataProvider(MODEL, new RecordRetrieveProvider(byType, MODEL, terminology));
+			Environment environment = new Environment(libraries.libraryManager(), Map.of(FHIR_MODEL, fhir), terminology);
+			// Expression caching is off by default in this engine: without it every reference to a definition evaluates
+			// it again (the guidance names "Atomoxetine dosing" a dozen times), which cost ~100 ms of CPU per $apply.
+			// The cache lives as long as the engine and is cleared by the engine if the patient changed.
+			this.engine = new CqlEngine(environment, EnumSet.of(CqlEngine.Options.EnableExpressionCaching));
+			shareResolvedFunctions(engine);
+			this.patientId = patient;
+			this.evaluationTime = evaluationTime;
 		}
-		EvaluationResult result = results.getResultFor(library);
-		if (result == null) {
-			throw new CqlEvaluationException("CQL library " + name + " " + version + " gave no result", null);
+
+		/** As {@link CqlEvaluator#evaluate}, on this session's record and time. */
+		public Map<String, Object> evaluate(String name, String version, Set<String> expressions) {
+			VersionedIdentifier library = new VersionedIdentifier().withId(name).withVersion(version);
+			EvaluationParams.Builder params = new EvaluationParams.Builder();
+			// The engine reads "no expressions" as none, not as all: all are named here.
+			Set<String> wanted = expressions.isEmpty() ? definitions(name, version) : expressions;
+			params.library(library, scope -> {
+				scope.expressions(wanted);
+				return kotlin.Unit.INSTANCE;
+			});
+			params.setContextParameter(new kotlin.Pair<>("Patient", patientId));
+			params.setEvaluationDateTime(evaluationTime);
+			EvaluationResults results;
+			try {
+				results = engine.evaluate(params.build());
+			} catch (RuntimeException e) {
+				throw new CqlEvaluationException("CQL library " + name + " " + version + " could not be evaluated: "
+						+ e.getMessage(), e);
+			}
+			if (results.containsExceptionsFor(library)) {
+				RuntimeException failure = results.getExceptionFor(library);
+				throw new CqlEvaluationException("CQL library " + name + " " + version + " failed: "
+						+ failure.getMessage(), failure);
+			}
+			EvaluationResult result = results.getResultFor(library);
+			if (result == null) {
+				throw new CqlEvaluationException("CQL library " + name + " " + version + " gave no result", null);
+			}
+			Map<String, Object> values = new LinkedHashMap<>();
+			for (Map.Entry<String, ExpressionResult> entry : result.getExpressionResults().entrySet()) {
+				values.put(entry.getKey(), entry.getValue().getValue());
+			}
+			return values;
 		}
-		Map<String, Object> values = new LinkedHashMap<>();
-		for (Map.Entry<String, ExpressionResult> entry : result.getExpressionResults().entrySet()) {
-			values.put(entry.getKey(), entry.getValue().getValue());
-		}
-		return values;
 	}
 }

@@ -92,15 +92,15 @@ public class GuidanceLogic {
 
 		private final CqlEvaluator evaluator;
 		private final List<Library> libraries;
-		private final List<Resource> data;
-		private final ZonedDateTime now;
-		private final Map<String, Map<String, Object>> valuesByLibrary = new HashMap<>();
+		/** Created on first use: a plan whose conditions are all static never starts the engine. */
+		private final java.util.function.Supplier<CqlEvaluator.Session> session;
+		private CqlEvaluator.Session started;
+		private final Map<String, Object> values = new HashMap<>();
 
 		Definitions(CqlEvaluator evaluator, List<Library> libraries, List<Resource> data, ZonedDateTime now) {
 			this.evaluator = evaluator;
 			this.libraries = libraries;
-			this.data = data;
-			this.now = now;
+			this.session = () -> evaluator.session(data, now);
 		}
 
 		/** Whether these Libraries are all among the ones evaluated here. */
@@ -128,13 +128,23 @@ public class GuidanceLogic {
 			return value(expression.getExpression());
 		}
 
-		/** The engine's value of a definition (FHIR model objects, CQL runtime values, lists, tuples). */
+		/**
+		 * The engine's value of a definition (FHIR model objects, CQL runtime values, lists, tuples). Only the
+		 * definitions asked for are evaluated (an order check that needs the interaction facts does not compute the
+		 * doses); what they share is evaluated once, in one engine session.
+		 */
 		public Object value(String name) {
+			if (values.containsKey(name)) {
+				return values.get(name);
+			}
 			for (Library library : libraries) {
-				Map<String, Object> values = valuesByLibrary.computeIfAbsent(library.getUrl(),
-						url -> evaluator.evaluate(library.getName(), library.getVersion(), Set.of(), data, now));
-				if (values.containsKey(name)) {
-					return values.get(name);
+				if (evaluator.definitions(library.getName(), library.getVersion()).contains(name)) {
+					if (started == null) {
+						started = session.get();
+					}
+					Object value = started.evaluate(library.getName(), library.getVersion(), Set.of(name)).get(name);
+					values.put(name, value);
+					return value;
 				}
 			}
 			throw new UnprocessableEntityException("No Library in 'library' defines '" + name + "'");
