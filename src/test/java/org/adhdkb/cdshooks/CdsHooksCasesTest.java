@@ -87,7 +87,8 @@ class CdsHooksCasesTest extends ServerTestBase {
 		switch (prefetch) {
 			case WHOLE -> {
 				ObjectNode values = request.putObject("prefetch");
-				descriptor.get("prefetch").fieldNames().forEachRemaining(key -> values.set(key, prefetchValue(key, testCase)));
+				descriptor.get("prefetch").fields().forEachRemaining(
+						template -> values.set(template.getKey(), prefetchValue(template.getValue().asText(), testCase)));
 			}
 			case NONE -> {
 				store(testCase);
@@ -210,14 +211,9 @@ class CdsHooksCasesTest extends ServerTestBase {
 		return values;
 	}
 
-	private static JsonNode prefetchValue(String key, JsonNode testCase) {
-		String type = switch (key) {
-			case HookData.PATIENT -> "Patient";
-			case HookData.OBSERVATIONS -> "Observation";
-			case HookData.MEDICATIONS -> "MedicationRequest";
-			case HookData.CONDITIONS -> "Condition";
-			default -> throw new IllegalArgumentException("unknown prefetch key " + key);
-		};
+	/** The case's resources of the template's type (the templates are derived from the rules: any key may come). */
+	private static JsonNode prefetchValue(String template, JsonNode testCase) {
+		String type = template.split("[/?]", 2)[0];
 		if (type.equals("Patient")) {
 			for (JsonNode resource : testCase.get("resources")) {
 				if (resource.get("resourceType").asText().equals("Patient")) {
