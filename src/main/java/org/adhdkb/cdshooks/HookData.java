@@ -35,14 +35,20 @@ import org.hl7.fhir.r4.model.Resource;
 record HookData(String patientId, PatientRecord record, List<Condition> conditions, List<MedicationRequest> draftOrders,
 		Map<String, Medication> medications, CdsServiceRequestJson request) {
 
-	static HookData from(CdsServiceRequestJson request) {
+	/**
+	 * @param keys the service's prefetch keys: only their values are read, so that a key the service did not ask for
+	 *             (and {@link PrefetchCompleteness} therefore did not check against a template) is never data to
+	 *             decide on
+	 */
+	static HookData from(CdsServiceRequestJson request, java.util.Set<String> keys) {
 		Object patientId = request.getContext().get("patientId");
 		if (!(patientId instanceof String id) || id.isBlank()) {
 			throw new InvalidRequestException("context.patientId is required and must be a string");
 		}
-		// Every prefetched value counts, whatever its key: the keys are derived from the rules' data requirements.
+		// Every value of the service's keys counts, whatever its name: the keys are derived from the rules' data
+		// requirements.
 		List<IBaseResource> values = new ArrayList<>();
-		request.getPrefetchKeys().forEach(key -> values.add(request.getPrefetch(key)));
+		request.getPrefetchKeys().stream().filter(keys::contains).forEach(key -> values.add(request.getPrefetch(key)));
 		Patient patient = entries(values, Patient.class).stream().findFirst().orElseGet(Patient::new);
 		if (!patient.hasId()) {
 			patient.setId(id);
@@ -54,9 +60,14 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 		List<MedicationRequest> drafts = request.getContext().containsKey("draftOrders")
 				? selected(entries(List.of(draftOrders(request)), MedicationRequest.class), request.getContext().get("selections"))
 				: List.of();
+		// Medications that orders reference, from the draft orders and from any prefetched Bundle (the keys are derived)
 		Map<String, Medication> referenced = new HashMap<>();
-		for (IBaseResource bundle : new IBaseResource[] {request.getContext().containsKey("draftOrders") ? draftOrders(request) : null,
-				request.getPrefetch(MEDICATIONS)}) {
+		List<IBaseResource> bundles = new ArrayList<>();
+		if (request.getContext().containsKey("draftOrders")) {
+			bundles.add(draftOrders(request));
+		}
+		bundles.addAll(values);
+		for (IBaseResource bundle : bundles) {
 			if (bundle instanceof Bundle b) {
 				for (Bundle.BundleEntryComponent entry : b.getEntry()) {
 					if (entry.getResource() instanceof Medication m) {
