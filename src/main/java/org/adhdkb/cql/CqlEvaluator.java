@@ -35,12 +35,16 @@ public final class CqlEvaluator {
 	/** The FHIR model resolver reflects over HAPI's model classes on first use of each type: one per JVM. */
 	private static final R4FhirModelResolver MODEL = new R4FhirModelResolver(FhirContext.forR4Cached());
 
+	private static final String PATIENT = "Patient";
+
 	private final CompiledLibraries libraries;
 	private final TerminologyProvider terminology;
+	private final KnowledgeConstants constants;
 
 	public CqlEvaluator(CompiledLibraries libraries, TerminologyProvider terminology) {
 		this.libraries = libraries;
 		this.terminology = terminology;
+		this.constants = new KnowledgeConstants(libraries, FhirContext.forR4Cached());
 	}
 
 	/** Thrown when the engine cannot evaluate (a library missing, an error inside the CQL). */
@@ -76,9 +80,25 @@ public final class CqlEvaluator {
 	 */
 	public Map<String, Object> evaluate(String name, String version, Set<String> expressions, List<Resource> record,
 			ZonedDateTime evaluationTime) {
+		return evaluate(name, version, expressions, record, null, evaluationTime);
+	}
+
+	/**
+	 * As {@link #evaluate(String, String, Set, List, ZonedDateTime)}, with knowledge resources the caller keeps: the
+	 * definitions that read only them are evaluated once per {@code knowledge} and reused ({@link KnowledgeConstants}).
+	 *
+	 * @param knowledge resources outside the patient's record that the CQL may retrieve; null for none
+	 */
+	public Map<String, Object> evaluate(String name, String version, Set<String> expressions, List<Resource> record,
+			Knowledge knowledge, ZonedDateTime evaluationTime) {
 		Map<String, List<Resource>> byType = new HashMap<>();
 		String patientId = null;
-		for (Resource resource : record) {
+		List<Resource> all = record;
+		if (knowledge != null) {
+			all = new ArrayList<>(record);
+			all.addAll(knowledge.resources());
+		}
+		for (Resource resource : all) {
 			byType.computeIfAbsent(resource.fhirType(), type -> new ArrayList<>()).add(resource);
 			if ("Patient".equals(resource.fhirType()) && patientId == null) {
 				patientId = resource.getIdElement().getIdPart();
@@ -87,16 +107,40 @@ public final class CqlEvaluator {
 		DataProvider fhir = new CompositeDataProvider(MODEL, new RecordRetrieveProvider(byType, MODEL, terminology));
 		Environment environment = new Environment(libraries.libraryManager(), Map.of(FHIR_MODEL, fhir), terminology);
 		CqlEngine engine = new CqlEngine(environment);
+		// The engine reads "no expressions" as none, not as all: all are named here.
+		Set<String> wanted = expressions.isEmpty() ? definitions(name, version) : expressions;
+		Map<String, Object> values = new LinkedHashMap<>();
+		org.hl7.elm.r1.Library root = libraries.library(name, version);
+		if (knowledge != null && patientId != null && root != null) {
+			// the context is set first, so that the evaluation's own setting of it keeps the cache seeded here
+			engine.getState().setContextValue(PATIENT, patientId);
+			for (org.hl7.elm.r1.Library each : constants.closure(root)) {
+				Map<String, ExpressionResult> known =
+						knowledge.constants(this, each.getIdentifier(), () -> evaluateConstants(each, knowledge, evaluationTime));
+				known.forEach((definition, value) -> engine.getCache().cacheExpression(each.getIdentifier(), definition, value));
+				if (each == root) {
+					// a definition asked for by name is evaluated afresh by the engine (only references read the cache)
+					wanted = new java.util.LinkedHashSet<>(wanted);
+					for (Map.Entry<String, ExpressionResult> entry : known.entrySet()) {
+						if (wanted.remove(entry.getKey())) {
+							values.put(entry.getKey(), entry.getValue().getValue());
+						}
+					}
+				}
+			}
+			if (wanted.isEmpty()) {
+				return values;
+			}
+		}
+		Set<String> toEvaluate = wanted;
 
 		VersionedIdentifier library = new VersionedIdentifier().withId(name).withVersion(version);
 		EvaluationParams.Builder params = new EvaluationParams.Builder();
-		// The engine reads "no expressions" as none, not as all: all are named here.
-		Set<String> wanted = expressions.isEmpty() ? definitions(name, version) : expressions;
 		params.library(library, scope -> {
-			scope.expressions(wanted);
+			scope.expressions(toEvaluate);
 			return kotlin.Unit.INSTANCE;
 		});
-		params.setContextParameter(new kotlin.Pair<>("Patient", patientId));
+		params.setContextParameter(new kotlin.Pair<>(PATIENT, patientId));
 		params.setEvaluationDateTime(evaluationTime);
 		EvaluationResults results;
 		try {
@@ -114,10 +158,38 @@ public final class CqlEvaluator {
 		if (result == null) {
 			throw new CqlEvaluationException("CQL library " + name + " " + version + " gave no result", null);
 		}
-		Map<String, Object> values = new LinkedHashMap<>();
 		for (Map.Entry<String, ExpressionResult> entry : result.getExpressionResults().entrySet()) {
 			values.put(entry.getKey(), entry.getValue().getValue());
 		}
 		return values;
+	}
+
+	/** The knowledge-only definitions of one library, evaluated over the knowledge alone. */
+	private Map<String, ExpressionResult> evaluateConstants(org.hl7.elm.r1.Library library, Knowledge knowledge,
+			ZonedDateTime evaluationTime) {
+		Set<String> names = constants.of(library);
+		if (names.isEmpty()) {
+			return Map.of();
+		}
+		Map<String, List<Resource>> byType = new HashMap<>();
+		for (Resource resource : knowledge.resources()) {
+			byType.computeIfAbsent(resource.fhirType(), type -> new ArrayList<>()).add(resource);
+		}
+		DataProvider fhir = new CompositeDataProvider(MODEL, new RecordRetrieveProvider(byType, MODEL, terminology));
+		CqlEngine engine = new CqlEngine(new Environment(libraries.libraryManager(), Map.of(FHIR_MODEL, fhir), terminology));
+		VersionedIdentifier id = library.getIdentifier();
+		EvaluationParams.Builder params = new EvaluationParams.Builder();
+		params.library(new VersionedIdentifier().withId(id.getId()).withVersion(id.getVersion()), scope -> {
+			scope.expressions(names);
+			return kotlin.Unit.INSTANCE;
+		});
+		params.setContextParameter(new kotlin.Pair<>(PATIENT, "knowledge-only"));
+		params.setEvaluationDateTime(evaluationTime);
+		EvaluationResults results = engine.evaluate(params.build());
+		EvaluationResult result = results.getResultFor(new VersionedIdentifier().withId(id.getId()).withVersion(id.getVersion()));
+		if (result == null || results.containsExceptionsFor(new VersionedIdentifier().withId(id.getId()).withVersion(id.getVersion()))) {
+			return Map.of(); // not kept: each call then evaluates them itself, and reports the error
+		}
+		return new LinkedHashMap<>(result.getExpressionResults());
 	}
 }
