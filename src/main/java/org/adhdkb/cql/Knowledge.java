@@ -21,12 +21,44 @@ public final class Knowledge {
 	private final Map<Object, Map<VersionedIdentifier, Map<String, ExpressionResult>>> constants =
 			java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
+	private final Map<String, List<Resource>> byType = new ConcurrentHashMap<>();
+	private final Map<String, Map<String, List<Resource>>> codeIndex = new ConcurrentHashMap<>();
+
 	public Knowledge(List<Resource> resources) {
 		this.resources = List.copyOf(resources);
 	}
 
 	public List<Resource> resources() {
 		return resources;
+	}
+
+	/** The resources of one type. */
+	List<Resource> ofType(String type) {
+		return byType.computeIfAbsent(type, t -> resources.stream().filter(r -> r.fhirType().equals(t)).toList());
+	}
+
+	/**
+	 * The resources of one type with a coding system|code at a code path, from an index built on first use: a knowledge
+	 * retrieve with codes ({@code [MedicationKnowledge: code in ...]}) is a map lookup, not a walk over the content.
+	 *
+	 * @param codings the codings of a resource at the path
+	 */
+	List<Resource> withCode(String type, String codePath, String system, String code,
+			java.util.function.Function<Resource, List<org.hl7.fhir.r4.model.Coding>> codings) {
+		Map<String, List<Resource>> index = codeIndex.computeIfAbsent(type + "|" + codePath, key -> {
+			Map<String, List<Resource>> built = new java.util.HashMap<>();
+			for (Resource resource : ofType(type)) {
+				for (org.hl7.fhir.r4.model.Coding coding : codings.apply(resource)) {
+					List<Resource> same = built.computeIfAbsent(coding.getSystem() + "|" + coding.getCode(),
+							c -> new java.util.ArrayList<>());
+					if (!same.contains(resource)) {
+						same.add(resource);
+					}
+				}
+			}
+			return built;
+		});
+		return index.getOrDefault(system + "|" + code, List.of());
 	}
 
 	/** The kept values of a library's knowledge-only definitions, computed by {@code compute} the first time. */

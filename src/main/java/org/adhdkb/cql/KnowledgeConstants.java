@@ -35,6 +35,8 @@ final class KnowledgeConstants {
 	private final FhirContext fhir;
 	/** Per "library|definition": true when it depends on the patient or the time; computed on demand. */
 	private final Map<String, Boolean> dependent = new HashMap<>();
+	private final Map<Library, java.util.List<Library>> closures =
+			java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
 	KnowledgeConstants(CompiledLibraries libraries, FhirContext fhir) {
 		this.libraries = libraries;
@@ -166,14 +168,19 @@ final class KnowledgeConstants {
 		}
 	}
 
-	/** The library and every library it includes, each once. */
-	Set<Library> closure(Library library) {
-		Set<Library> all = new LinkedHashSet<>();
-		collect(library, all, new HashSet<>());
-		return all;
+	/** The library and every library it includes, each once (kept: ELM's hashCode walks the whole tree). */
+	java.util.List<Library> closure(Library library) {
+		java.util.List<Library> known = closures.get(library);
+		if (known == null) {
+			java.util.List<Library> all = new java.util.ArrayList<>();
+			collect(library, all, new HashSet<>());
+			known = java.util.List.copyOf(all);
+			closures.put(library, known);
+		}
+		return known;
 	}
 
-	private void collect(Library library, Set<Library> into, Set<String> seen) {
+	private void collect(Library library, java.util.List<Library> into, Set<String> seen) {
 		if (library == null || !seen.add(library.getIdentifier().getId() + "|" + library.getIdentifier().getVersion())) {
 			return;
 		}
