@@ -151,7 +151,7 @@ class CdsServiceCatalog {
 		}
 		List<PlanDefinition> withAction = rules.stream()
 				.filter(rule -> rule.getAction().stream().anyMatch(a -> EcaRules.triggeredByHook(a, hook))).toList();
-		return new HookRules(hook, withAction, libraries, List.copyOf(knowledge));
+		return new HookRules(hook, withAction, libraries, new org.adhdkb.cql.Knowledge(knowledge));
 	}
 
 	private List<DataRequirement> requirements(HookRules hook, RequestDetails request) {

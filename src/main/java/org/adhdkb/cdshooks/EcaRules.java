@@ -125,14 +125,37 @@ class EcaRules {
 	 * the hook whose conditions hold becomes cards, as docs/eca-rules.md says.
 	 */
 	List<CardJson.Card> fireAll(HookRules hook, HookData data, HookCall call) {
-		List<Resource> cqlData = new ArrayList<>(data.patientData());
-		cqlData.addAll(hook.knowledge());
-		GuidanceLogic.Definitions scope = logic.definitions(hook.libraries(), cqlData, call.request());
+		GuidanceLogic.Definitions scope =
+				logic.definitions(hook.libraries(), data.patientData(), hook.knowledge(), call.request());
+		// First the rules' own conditions, all in one evaluation; then, for the rules that fire, what their actions read.
+		List<PlanDefinitionActionComponent> triggered = new ArrayList<>();
+		for (PlanDefinition rule : hook.rules()) {
+			for (PlanDefinitionActionComponent action : rule.getAction()) {
+				if (triggeredWithoutOrder(action, call.hook())) {
+					triggered.add(action);
+				}
+			}
+		}
+		Set<String> conditions = new java.util.LinkedHashSet<>();
+		triggered.forEach(action -> conditions.addAll(conditionNames(action)));
+		scope.evaluate(conditions);
+		Set<PlanDefinitionActionComponent> firing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+		for (PlanDefinitionActionComponent action : triggered) {
+			if (holds(action, scope)) {
+				firing.add(action);
+			}
+		}
+		if (firing.isEmpty()) {
+			return List.of();
+		}
+		Set<String> read = new java.util.LinkedHashSet<>();
+		firing.forEach(a -> collectNames(a, read));
+		scope.evaluate(read);
 		List<CardJson.Card> result = new ArrayList<>();
 		for (PlanDefinition rule : hook.rules()) {
 			CarePlan applied = null;
 			for (PlanDefinitionActionComponent action : rule.getAction()) {
-				if (!triggeredWithoutOrder(action, call.hook())) {
+				if (!firing.contains(action)) {
 					continue;
 				}
 				if (applied == null) {
@@ -142,6 +165,40 @@ class EcaRules {
 			}
 		}
 		return result;
+	}
+
+	/** The CQL definitions an action's applicability conditions name. */
+	private static List<String> conditionNames(PlanDefinitionActionComponent action) {
+		List<String> names = new ArrayList<>();
+		for (var condition : action.getCondition()) {
+			if (condition.getKind() == PlanDefinition.ActionConditionKind.APPLICABILITY && condition.hasExpression()
+					&& condition.getExpression().hasExpression()) {
+				names.add(condition.getExpression().getExpression());
+			}
+		}
+		return names;
+	}
+
+	/** Whether every applicability condition of the action holds (as {@link PlanApplier} decides it). */
+	private static boolean holds(PlanDefinitionActionComponent action, GuidanceLogic.Definitions scope) {
+		for (var condition : action.getCondition()) {
+			if (condition.getKind() == PlanDefinition.ActionConditionKind.APPLICABILITY && condition.hasExpression()
+					&& !scope.isTrue(condition.getExpression())) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/** Every definition the action and its sub-actions name, in conditions and dynamic values. */
+	private static void collectNames(PlanDefinitionActionComponent action, Set<String> into) {
+		into.addAll(conditionNames(action));
+		for (var dynamicValue : action.getDynamicValue()) {
+			if (dynamicValue.hasExpression() && dynamicValue.getExpression().hasExpression()) {
+				into.add(dynamicValue.getExpression().getExpression());
+			}
+		}
+		action.getAction().forEach(child -> collectNames(child, into));
 	}
 
 	/** The active eca-rule PlanDefinitions of the content, by url; shared: do not modify. */

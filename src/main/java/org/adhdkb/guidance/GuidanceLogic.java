@@ -71,7 +71,21 @@ public class GuidanceLogic {
 		for (CanonicalType canonical : libraries) {
 			resolved.add(artifacts.byCanonical(Library.class, canonical.getValue(), request));
 		}
-		return new Definitions(evaluator(request), resolved, data, ZonedDateTime.now());
+		return new Definitions(evaluator(request), resolved, data, null, ZonedDateTime.now());
+	}
+
+	/**
+	 * As {@link #definitions(List, List, RequestDetails)} for a caller that keeps its knowledge resources (CDS Hooks:
+	 * the content's, per content version): what reads only them is evaluated once per {@code knowledge}, and each
+	 * Library evaluates only the definitions asked for ({@link Definitions#evaluate}), not all of them.
+	 */
+	public Definitions definitions(List<CanonicalType> libraries, List<Resource> patientData,
+			org.adhdkb.cql.Knowledge knowledge, RequestDetails request) {
+		List<Library> resolved = new ArrayList<>();
+		for (CanonicalType canonical : libraries) {
+			resolved.add(artifacts.byCanonical(Library.class, canonical.getValue(), request));
+		}
+		return new Definitions(evaluator(request), resolved, patientData, knowledge, ZonedDateTime.now());
 	}
 
 	private CqlEvaluator evaluator(RequestDetails request) {
@@ -93,14 +107,41 @@ public class GuidanceLogic {
 		private final CqlEvaluator evaluator;
 		private final List<Library> libraries;
 		private final List<Resource> data;
+		private final org.adhdkb.cql.Knowledge knowledge;
 		private final ZonedDateTime now;
 		private final Map<String, Map<String, Object>> valuesByLibrary = new HashMap<>();
 
-		Definitions(CqlEvaluator evaluator, List<Library> libraries, List<Resource> data, ZonedDateTime now) {
+		Definitions(CqlEvaluator evaluator, List<Library> libraries, List<Resource> data,
+				org.adhdkb.cql.Knowledge knowledge, ZonedDateTime now) {
 			this.evaluator = evaluator;
 			this.libraries = libraries;
 			this.data = data;
+			this.knowledge = knowledge;
 			this.now = now;
+		}
+
+		/**
+		 * With knowledge (see {@link GuidanceLogic#definitions(List, List, org.adhdkb.cql.Knowledge, RequestDetails)}):
+		 * evaluates the named definitions not yet known, each Library once for all of them (shared sub-expressions
+		 * are evaluated once). Without, every definition is evaluated on first use anyway.
+		 */
+		public void evaluate(java.util.Collection<String> names) {
+			if (knowledge == null) {
+				return;
+			}
+			for (Library library : libraries) {
+				Map<String, Object> values = valuesByLibrary.computeIfAbsent(library.getUrl(), url -> new HashMap<>());
+				Set<String> defined = evaluator.definitions(library.getName(), library.getVersion());
+				Set<String> wanted = new java.util.LinkedHashSet<>();
+				for (String name : names) {
+					if (defined.contains(name) && !values.containsKey(name)) {
+						wanted.add(name);
+					}
+				}
+				if (!wanted.isEmpty()) {
+					values.putAll(evaluator.evaluate(library.getName(), library.getVersion(), wanted, data, knowledge, now));
+				}
+			}
 		}
 
 		/** Whether these Libraries are all among the ones evaluated here. */
@@ -130,6 +171,16 @@ public class GuidanceLogic {
 
 		/** The engine's value of a definition (FHIR model objects, CQL runtime values, lists, tuples). */
 		public Object value(String name) {
+			if (knowledge != null) {
+				evaluate(Set.of(name));
+				for (Library library : libraries) {
+					Map<String, Object> values = valuesByLibrary.get(library.getUrl());
+					if (values != null && values.containsKey(name)) {
+						return values.get(name);
+					}
+				}
+				throw new UnprocessableEntityException("No Library in 'library' defines '" + name + "'");
+			}
 			for (Library library : libraries) {
 				Map<String, Object> values = valuesByLibrary.computeIfAbsent(library.getUrl(),
 						url -> evaluator.evaluate(library.getName(), library.getVersion(), Set.of(), data, now));
