@@ -91,6 +91,9 @@ class CdsServiceCatalog {
 	private Map<String, HookService> build(RequestDetails request) {
 		Map<String, List<PlanDefinition>> rulesByHook = new TreeMap<>();
 		ORDER_HOOKS.forEach(hook -> rulesByHook.put(hook, new ArrayList<>())); // the dose checks answer them
+		// clients are configured with adhd-patient-view: a server without rules for it (no content loaded) still
+		// offers it, answering no cards, rather than 404
+		rulesByHook.put("patient-view", new ArrayList<>());
 		for (PlanDefinition rule : eca.rules(request)) {
 			for (var action : rule.getAction()) {
 				for (var trigger : action.getTrigger()) {
@@ -108,6 +111,11 @@ class CdsServiceCatalog {
 			HookRules hookRules = hookRules(hook, rules, request);
 			Map<String, String> prefetch = PrefetchTemplates.of(requirements(hookRules, request), fhir,
 					this::expansion);
+			// every hook is about a patient: the Patient read is always asked for, whatever the rules retrieve
+			Map<String, String> withPatient = new LinkedHashMap<>();
+			withPatient.put(PrefetchTemplates.PATIENT_KEY, "Patient/{{context.patientId}}");
+			withPatient.putAll(prefetch);
+			prefetch = withPatient;
 			String description = description(rules);
 			HookService service;
 			if (ORDER_HOOKS.contains(hook)) {
@@ -118,7 +126,7 @@ class CdsServiceCatalog {
 						DOSE_CHECKS + (description.isEmpty() ? "" : " Rules: " + description), prefetch, orders::review);
 			} else {
 				service = HookService.of(SERVICE_PREFIX + hook, hook, TITLES.getOrDefault(hook, "ADHD guidance: " + hook),
-						"Rules: " + description, prefetch, (data, call) -> eca.fireAll(hookRules, data, call));
+						(description.isEmpty() ? "No rules in the content yet." : "Rules: " + description), prefetch, (data, call) -> eca.fireAll(hookRules, data, call));
 			}
 			built.put(service.descriptor().getId(), service);
 		});

@@ -88,7 +88,7 @@ class CdsHooksProtocolTest extends ServerTestBase {
 			call.put("fhirServer", fhirBase());
 			assertError(post(service, call), 400);
 		}
-		assertThat(get("/fhir/PlanDefinition?_summary=count").body()).as("content untouched").contains("\"total\":8");
+		assertThat(get("/fhir/PlanDefinition?_summary=count").body()).as("content untouched").contains("\"total\":13");
 	}
 
 	@Test
