@@ -95,6 +95,10 @@ class CardFactory {
 		return new CardJson.Link(plan.getTitle() + " (PlanDefinition)", url(plan, call), "absolute");
 	}
 
+	CardJson.Link link(org.hl7.fhir.r4.model.ActivityDefinition activity, HookCall call) {
+		return new CardJson.Link(activity.getTitle() + " (ActivityDefinition)", url(activity, call), "absolute");
+	}
+
 	CardJson.Link link(MedicationKnowledge medicine, HookCall call) {
 		return new CardJson.Link(capitalised(name(medicine)) + ": dosing and monitoring (MedicationKnowledge)",
 				url(medicine, call), "absolute");

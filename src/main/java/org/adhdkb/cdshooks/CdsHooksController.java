@@ -124,7 +124,7 @@ class CdsHooksController {
 		String pagesBase = fhirBase.endsWith(FhirRestConfig.FHIR_PATH)
 				? fhirBase.substring(0, fhirBase.length() - FhirRestConfig.FHIR_PATH.length()) : fhirBase;
 		HookCall call = new HookCall(hook, fhirBase, pagesBase, new SystemRequestDetails());
-		HookData data = HookData.from(request);
+		HookData data = HookData.from(request, service.descriptor().getPrefetch().keySet());
 		List<CardJson.Card> cards = service.review().apply(data, call);
 		String hookInstance = json.path("hookInstance").asText(null);
 		issued.remember(id, data.patientId(), hookInstance, json.path("fhirServer").asText(null), cards);

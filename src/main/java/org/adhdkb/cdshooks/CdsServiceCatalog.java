@@ -1,65 +1,206 @@
 package org.adhdkb.cdshooks;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.context.support.ValidationSupportContext;
+import ca.uhn.fhir.context.support.ValueSetExpansionOptions;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import org.adhdkb.cache.ChangeCounter;
+import org.adhdkb.cache.VersionedCache;
+import org.adhdkb.guidance.KnowledgeArtifacts;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.CanonicalType;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DataRequirement;
+import org.hl7.fhir.r4.model.Library;
+import org.hl7.fhir.r4.model.PlanDefinition;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.ValueSet;
 import org.springframework.stereotype.Component;
 
-/** The CDS services adhdkb offers, with the prefetch each needs. */
+/**
+ * The CDS services adhdkb offers, derived from the content (docs/eca-rules.md): one service per hook that has active
+ * eca-rule PlanDefinitions, with the id {@code adhd-<hook>}, a description listing its rules, and prefetch templates
+ * from the data requirements of the rules' CQL Libraries. Rebuilt when the content changes.
+ */
 @Component
 class CdsServiceCatalog {
 
 	static final String PATIENT_VIEW = "adhd-patient-view";
 	static final String ORDER_SELECT = "adhd-order-select";
 	static final String ORDER_SIGN = "adhd-order-sign";
+	private static final String SERVICE_PREFIX = "adhd-";
+	/** More knowledge resources of one type than the content will ever hold. */
+	private static final int MAX_KNOWLEDGE = 10_000;
+	private static final Set<String> ORDER_HOOKS = Set.of("order-select", "order-sign");
+	/** Titles clients know the services by; a hook the content adds later gets a title from its name. */
+	private static final Map<String, String> TITLES = Map.of(
+			"order-select", "ADHD medication order check",
+			"order-sign", "ADHD medication order check at signing",
+			"patient-view", "ADHD medication monitoring");
+	/** The order dose checks are Java until issue 21 item 3 moves them into CQL; this is what they say. */
+	private static final String DOSE_CHECKS = "Checks draft orders of ADHD medicines against the patient's dosing band "
+			+ "(maximum dose, starting dose for a new patient, weight needed).";
 
-	private static final String PATIENT = "Patient/{{context.patientId}}";
-	private static final String SUBJECT = "subject=Patient/{{context.patientId}}";
-	/** Body weight and the CYP2D6 metabolizer phenotype: what dosing depends on. */
-	private static final String DOSING_OBSERVATIONS = "http://loinc.org|29463-7,http://loinc.org|53040-2";
-	/** The vital signs of ValueSet adhd-monitoring-observations, and findings coded with our own code systems. */
-	private static final String MONITORING_OBSERVATIONS = DOSING_OBSERVATIONS
-			+ ",http://loinc.org|85354-9,http://loinc.org|8480-6,http://loinc.org|8462-4,http://loinc.org|8867-4"
-			+ ",http://adhdkb.org/fhir/CodeSystem/adverse-effect|,http://adhdkb.org/fhir/CodeSystem/monitoring-topic|";
+	private final EcaRules eca;
+	private final OrderReview orders;
+	private final KnowledgeArtifacts artifacts;
+	private final DaoRegistry daoRegistry;
+	private final FhirContext fhir;
+	private final IValidationSupport validationSupport;
+	private final ChangeCounter changeCounter;
+	private final VersionedCache<String, Map<String, HookService>> services;
 
-	private final Map<String, HookService> services = new LinkedHashMap<>();
-
-	CdsServiceCatalog(OrderReview orders, PatientViewReview patientView) {
-		Map<String, String> orderPrefetch = new LinkedHashMap<>();
-		orderPrefetch.put(HookData.PATIENT, PATIENT);
-		orderPrefetch.put(HookData.OBSERVATIONS, "Observation?" + SUBJECT + "&code=" + DOSING_OBSERVATIONS);
-		orderPrefetch.put(HookData.MEDICATIONS, "MedicationRequest?" + SUBJECT);
-
-		Map<String, String> patientPrefetch = new LinkedHashMap<>();
-		patientPrefetch.put(HookData.PATIENT, PATIENT);
-		patientPrefetch.put(HookData.OBSERVATIONS, "Observation?" + SUBJECT + "&code=" + MONITORING_OBSERVATIONS);
-		patientPrefetch.put(HookData.MEDICATIONS, "MedicationRequest?" + SUBJECT);
-		patientPrefetch.put(HookData.CONDITIONS, "Condition?" + SUBJECT);
-
-		String orderChecks = " draft orders of ADHD medicines against the patient's dosing band (maximum dose, starting dose for a new "
-				+ "patient, weight needed), atomoxetine with an SSRI, a strong CYP2D6 inhibitor or CYP2D6 poor metabolism, and "
-				+ "the follow-up every change needs.";
-		add(HookService.of(ORDER_SELECT, "order-select", "ADHD medication order check",
-				"Checks selected" + orderChecks, orderPrefetch, orders::review));
-		add(HookService.of(ORDER_SIGN, "order-sign", "ADHD medication order check at signing",
-				"Checks the to-be-signed" + orderChecks, orderPrefetch, orders::review));
-		add(HookService.of(PATIENT_VIEW, "patient-view", "ADHD medication monitoring",
-				"For a patient on ADHD medicines: blood pressure and heart rate missing since the last change, findings on a "
-						+ "stimulant that favour a non-stimulant, atomoxetine too recent to judge, and rebound after stopping.",
-				patientPrefetch, patientView::review));
-	}
-
-	private void add(HookService service) {
-		services.put(service.descriptor().getId(), service);
+	CdsServiceCatalog(EcaRules eca, OrderReview orders, KnowledgeArtifacts artifacts, DaoRegistry daoRegistry,
+			FhirContext fhir, IValidationSupport validationSupport, ChangeCounter changeCounter) {
+		this.eca = eca;
+		this.orders = orders;
+		this.artifacts = artifacts;
+		this.daoRegistry = daoRegistry;
+		this.fhir = fhir;
+		this.validationSupport = validationSupport;
+		this.changeCounter = changeCounter;
+		this.services = new VersionedCache<>(changeCounter, 1);
 	}
 
 	Optional<HookService> byId(String id) {
-		return Optional.ofNullable(services.get(id));
+		return Optional.ofNullable(services().get(id));
 	}
 
 	List<HookService> all() {
-		return List.copyOf(services.values());
+		return List.copyOf(services().values());
+	}
+
+	private Map<String, HookService> services() {
+		RequestDetails request = new SystemRequestDetails();
+		return services.get("services", changeCounter.current(request), key -> build(request));
+	}
+
+	private Map<String, HookService> build(RequestDetails request) {
+		Map<String, List<PlanDefinition>> rulesByHook = new TreeMap<>();
+		ORDER_HOOKS.forEach(hook -> rulesByHook.put(hook, new ArrayList<>())); // the dose checks answer them
+		// clients are configured with adhd-patient-view: a server without rules for it (no content loaded) still
+		// offers it, answering no cards, rather than 404
+		rulesByHook.put("patient-view", new ArrayList<>());
+		for (PlanDefinition rule : eca.rules(request)) {
+			for (var action : rule.getAction()) {
+				for (var trigger : action.getTrigger()) {
+					if (trigger.hasName()) {
+						List<PlanDefinition> ofHook = rulesByHook.computeIfAbsent(trigger.getName(), h -> new ArrayList<>());
+						if (!ofHook.contains(rule)) {
+							ofHook.add(rule);
+						}
+					}
+				}
+			}
+		}
+		Map<String, HookService> built = new LinkedHashMap<>();
+		rulesByHook.forEach((hook, rules) -> {
+			HookRules hookRules = hookRules(hook, rules, request);
+			Map<String, String> prefetch = PrefetchTemplates.of(requirements(hookRules, request), fhir,
+					this::expansion);
+			// every hook is about a patient: the Patient read is always asked for, whatever the rules retrieve
+			Map<String, String> withPatient = new LinkedHashMap<>();
+			withPatient.put(PrefetchTemplates.PATIENT_KEY, "Patient/{{context.patientId}}");
+			withPatient.putAll(prefetch);
+			prefetch = withPatient;
+			String description = description(rules);
+			HookService service;
+			if (ORDER_HOOKS.contains(hook)) {
+				// the dose checks read every MedicationRequest (the current order of the medicine, its course)
+				prefetch.put(PrefetchTemplates.key("MedicationRequest"),
+						"MedicationRequest?subject=Patient/{{context.patientId}}");
+				service = HookService.of(SERVICE_PREFIX + hook, hook, TITLES.get(hook),
+						DOSE_CHECKS + (description.isEmpty() ? "" : " Rules: " + description), prefetch, orders::review);
+			} else {
+				service = HookService.of(SERVICE_PREFIX + hook, hook, TITLES.getOrDefault(hook, "ADHD guidance: " + hook),
+						(description.isEmpty() ? "No rules in the content yet." : "Rules: " + description), prefetch, (data, call) -> eca.fireAll(hookRules, data, call));
+			}
+			built.put(service.descriptor().getId(), service);
+		});
+		return built;
+	}
+
+	private HookRules hookRules(String hook, List<PlanDefinition> rules, RequestDetails request) {
+		Set<String> libraryUrls = new LinkedHashSet<>();
+		rules.forEach(rule -> rule.getLibrary().forEach(library -> libraryUrls.add(library.getValue())));
+		List<CanonicalType> libraries = libraryUrls.stream().map(CanonicalType::new).toList();
+		Set<String> knowledgeTypes = new LinkedHashSet<>();
+		for (String url : libraryUrls) {
+			for (DataRequirement requirement : artifacts.byCanonical(Library.class, url, request).getDataRequirement()) {
+				if (!PrefetchTemplates.inPatientCompartment(requirement.getType(), fhir)) {
+					knowledgeTypes.add(requirement.getType());
+				}
+			}
+		}
+		List<Resource> knowledge = new ArrayList<>();
+		for (String type : knowledgeTypes) {
+			if (!fhir.getResourceTypes().contains(type)) {
+				continue;
+			}
+			// every resource of the type, however many (a large search is paged by HAPI even when asked for in one go)
+			SearchParameterMap all = SearchParameterMap.newSynchronous();
+			all.setLoadSynchronousUpTo(MAX_KNOWLEDGE);
+			for (IBaseResource found : daoRegistry.getResourceDao(type).search(all, request).getResources(0, MAX_KNOWLEDGE)) {
+				knowledge.add((Resource) found);
+			}
+		}
+		List<PlanDefinition> withAction = rules.stream()
+				.filter(rule -> rule.getAction().stream().anyMatch(a -> EcaRules.triggeredByHook(a, hook))).toList();
+		return new HookRules(hook, withAction, libraries, new org.adhdkb.cql.Knowledge(knowledge));
+	}
+
+	private List<DataRequirement> requirements(HookRules hook, RequestDetails request) {
+		List<DataRequirement> requirements = new ArrayList<>();
+		for (CanonicalType library : hook.libraries()) {
+			requirements.addAll(artifacts.byCanonical(Library.class, library.getValue(), request).getDataRequirement());
+		}
+		return requirements;
+	}
+
+	/** The service describes itself by its rules: their titles, in the order of their urls. */
+	private static String description(List<PlanDefinition> rules) {
+		return String.join("; ", rules.stream().map(PlanDefinition::getTitle).toList());
+	}
+
+	/** A value set's codes from the server's terminology (as $expand gives them); null when it cannot be expanded. */
+	private List<Coding> expansion(String valueSetUrl) {
+		IValidationSupport.ValueSetExpansionOutcome outcome;
+		try {
+			outcome = validationSupport.expandValueSet(new ValidationSupportContext(validationSupport),
+					new ValueSetExpansionOptions().setCount(PrefetchTemplates.MAX_CODES + 1), valueSetUrl);
+		} catch (RuntimeException tooManyOrUnknown) {
+			return null; // HAPI refuses an expansion beyond the count: too many codes to spell out
+		}
+		if (outcome == null || !(outcome.getValueSet() instanceof ValueSet expanded)) {
+			return null;
+		}
+		List<Coding> codes = new ArrayList<>();
+		collect(expanded.getExpansion().getContains(), codes);
+		if (expanded.getExpansion().hasTotal() && expanded.getExpansion().getTotal() > codes.size()) {
+			return null; // cut at the count: more than we spell out
+		}
+		return codes;
+	}
+
+	private static void collect(List<ValueSet.ValueSetExpansionContainsComponent> contains, List<Coding> into) {
+		for (ValueSet.ValueSetExpansionContainsComponent entry : contains) {
+			if (entry.hasCode()) {
+				into.add(new Coding(entry.getSystem(), entry.getCode(), null));
+			}
+			collect(entry.getContains(), into);
+		}
 	}
 }

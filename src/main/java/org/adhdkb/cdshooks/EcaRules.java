@@ -11,7 +11,10 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.param.TokenParam;
 import org.adhdkb.cache.ChangeCounter;
 import org.adhdkb.cache.VersionedCache;
+import org.adhdkb.guidance.GuidanceLogic;
 import org.adhdkb.guidance.KnowledgeArtifacts;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import org.hl7.fhir.r4.model.RelatedArtifact;
 import org.adhdkb.guidance.PatientRecord;
 import org.adhdkb.guidance.PlanApplier;
 import org.adhdkb.guidance.ValueSetMembership;
@@ -48,9 +51,13 @@ class EcaRules {
 	private final CardFactory cards;
 	private final KnowledgeArtifacts artifacts;
 	private final VersionedCache<String, List<PlanDefinition>> rules;
+	private final GuidanceLogic logic;
+	private final ChangeCounter changeCounter;
 
 	EcaRules(DaoRegistry daoRegistry, PlanApplier applier, ValueSetMembership valueSets, CardFactory cards,
-			KnowledgeArtifacts artifacts, ChangeCounter changeCounter) {
+			KnowledgeArtifacts artifacts, ChangeCounter changeCounter, GuidanceLogic logic) {
+		this.logic = logic;
+		this.changeCounter = changeCounter;
 		this.artifacts = artifacts;
 		this.daoRegistry = daoRegistry;
 		this.applier = applier;
@@ -62,7 +69,7 @@ class EcaRules {
 	/** Cards of the rules the order fires; {@code fired} keeps a rule from firing twice in one call. */
 	List<CardJson.Card> fire(CodeableConcept ordered, HookData data, HookCall call, Set<String> fired) {
 		List<CardJson.Card> result = new ArrayList<>();
-		for (PlanDefinition rule : rules(call)) {
+		for (PlanDefinition rule : rules(call.request())) {
 			for (PlanDefinitionActionComponent action : rule.getAction()) {
 				if (triggeredBy(action, call.hook(), ordered) && fired.add(rule.getUrl() + "#" + action.getId())) {
 					result.addAll(cardsOf(rule, action, data, call));
@@ -80,7 +87,7 @@ class EcaRules {
 	 */
 	List<CardJson.Card> fireForTakenMedicines(HookData withoutOrders, HookData withOrders, HookCall call, Set<String> fired) {
 		List<CardJson.Card> result = new ArrayList<>();
-		for (PlanDefinition rule : rules(call)) {
+		for (PlanDefinition rule : rules(call.request())) {
 			for (PlanDefinitionActionComponent action : rule.getAction()) {
 				String key = rule.getUrl() + "#" + action.getId();
 				if (fired.contains(key) || !triggeredByTaken(action, call.hook(), withoutOrders)) {
@@ -112,18 +119,114 @@ class EcaRules {
 		return false;
 	}
 
-	private List<PlanDefinition> rules(HookCall call) {
-		return rules.get(ECA_RULE, key -> {
+	/**
+	 * A hook without draft orders (patient-view): every rule of the hook is evaluated, the CQL of all of them once (one
+	 * engine context over the record and the knowledge their Libraries read), and each top-level action triggered by
+	 * the hook whose conditions hold becomes cards, as docs/eca-rules.md says.
+	 */
+	List<CardJson.Card> fireAll(HookRules hook, HookData data, HookCall call) {
+		GuidanceLogic.Definitions scope =
+				logic.definitions(hook.libraries(), data.patientData(), hook.knowledge(), call.request());
+		// First the rules' own conditions, all in one evaluation; then, for the rules that fire, what their actions read.
+		List<PlanDefinitionActionComponent> triggered = new ArrayList<>();
+		for (PlanDefinition rule : hook.rules()) {
+			for (PlanDefinitionActionComponent action : rule.getAction()) {
+				if (triggeredWithoutOrder(action, call.hook())) {
+					triggered.add(action);
+				}
+			}
+		}
+		Set<String> conditions = new java.util.LinkedHashSet<>();
+		triggered.forEach(action -> conditions.addAll(conditionNames(action)));
+		scope.evaluate(conditions);
+		Set<PlanDefinitionActionComponent> firing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+		for (PlanDefinitionActionComponent action : triggered) {
+			if (holds(action, scope)) {
+				firing.add(action);
+			}
+		}
+		if (firing.isEmpty()) {
+			return List.of();
+		}
+		Set<String> read = new java.util.LinkedHashSet<>();
+		firing.forEach(a -> collectNames(a, read));
+		scope.evaluate(read);
+		List<CardJson.Card> result = new ArrayList<>();
+		for (PlanDefinition rule : hook.rules()) {
+			CarePlan applied = null;
+			for (PlanDefinitionActionComponent action : rule.getAction()) {
+				if (!firing.contains(action)) {
+					continue;
+				}
+				if (applied == null) {
+					applied = applier.apply(rule, data.applyContext(), data.record(), scope, call.request());
+				}
+				result.addAll(cardsOf(rule, action, applied, data, call));
+			}
+		}
+		return result;
+	}
+
+	/** The CQL definitions an action's applicability conditions name. */
+	private static List<String> conditionNames(PlanDefinitionActionComponent action) {
+		List<String> names = new ArrayList<>();
+		for (var condition : action.getCondition()) {
+			if (condition.getKind() == PlanDefinition.ActionConditionKind.APPLICABILITY && condition.hasExpression()
+					&& condition.getExpression().hasExpression()) {
+				names.add(condition.getExpression().getExpression());
+			}
+		}
+		return names;
+	}
+
+	/** Whether every applicability condition of the action holds (as {@link PlanApplier} decides it). */
+	private static boolean holds(PlanDefinitionActionComponent action, GuidanceLogic.Definitions scope) {
+		for (var condition : action.getCondition()) {
+			if (condition.getKind() == PlanDefinition.ActionConditionKind.APPLICABILITY && condition.hasExpression()
+					&& !scope.isTrue(condition.getExpression())) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/** Every definition the action and its sub-actions name, in conditions and dynamic values. */
+	private static void collectNames(PlanDefinitionActionComponent action, Set<String> into) {
+		into.addAll(conditionNames(action));
+		for (var dynamicValue : action.getDynamicValue()) {
+			if (dynamicValue.hasExpression() && dynamicValue.getExpression().hasExpression()) {
+				into.add(dynamicValue.getExpression().getExpression());
+			}
+		}
+		action.getAction().forEach(child -> collectNames(child, into));
+	}
+
+	/** The active eca-rule PlanDefinitions of the content, by url; shared: do not modify. */
+	List<PlanDefinition> rules(RequestDetails request) {
+		return rules.get(ECA_RULE, changeCounter.current(request), key -> {
 			SearchParameterMap map = SearchParameterMap.newSynchronous()
 					.add("type", new TokenParam("http://terminology.hl7.org/CodeSystem/plan-definition-type", ECA_RULE))
 					.add("status", new TokenParam("active"));
 			List<PlanDefinition> found = new ArrayList<>();
-			for (IBaseResource resource : daoRegistry.getResourceDao("PlanDefinition").search(map, call.request())
+			for (IBaseResource resource : daoRegistry.getResourceDao("PlanDefinition").search(map, request)
 					.getAllResources()) {
 				found.add((PlanDefinition) resource);
 			}
+			found.sort(java.util.Comparator.comparing(PlanDefinition::getUrl));
 			return List.copyOf(found);
 		});
+	}
+
+	/** Whether the hook names the action in a trigger without data (a rule evaluated on every call of the hook). */
+	static boolean triggeredWithoutOrder(PlanDefinitionActionComponent action, String hook) {
+		return action.getTrigger().stream().anyMatch(t -> t.getType() == TriggerDefinition.TriggerType.NAMEDEVENT
+				&& hook.equals(t.getName()) && t.getData().isEmpty());
+	}
+
+	/** Whether the hook names the action in a trigger (with or without data). */
+	static boolean triggeredByHook(PlanDefinitionActionComponent action, String hook) {
+		return action.getTrigger().stream().anyMatch(t -> t.getType() == TriggerDefinition.TriggerType.NAMEDEVENT
+				&& hook.equals(t.getName()));
 	}
 
 	private boolean triggeredBy(PlanDefinitionActionComponent action, String hook, CodeableConcept code) {
@@ -147,8 +250,11 @@ class EcaRules {
 
 	private List<CardJson.Card> cardsOf(PlanDefinition rule, PlanDefinitionActionComponent action, HookData data,
 			HookCall call) {
-		CarePlan applied = applier.apply(rule, data.applyContext(),
-				data.record(), call.request());
+		return cardsOf(rule, action, applier.apply(rule, data.applyContext(), data.record(), call.request()), data, call);
+	}
+
+	private List<CardJson.Card> cardsOf(PlanDefinition rule, PlanDefinitionActionComponent action, CarePlan applied,
+			HookData data, HookCall call) {
 		RequestGroup group = (RequestGroup) applied.getContained().stream()
 				.filter(r -> r instanceof RequestGroup).findFirst().orElseThrow();
 		Map<String, Resource> requests = new HashMap<>();
@@ -179,7 +285,26 @@ class EcaRules {
 				? List.of()
 				: List.of(cards.suggestion(label, actions));
 		return cards.card(action.getId(), CardFactory.Indicator.of(action.getPriority()), action.getTitle(), action.getDescription(),
-				cards.source(rule, call), suggestions, List.of(cards.link(rule, call)), call);
+				cards.source(rule, call), suggestions, links(rule, call), call);
+	}
+
+	/** The rule's page, then the knowledge it names in relatedArtifact (a guidance, an activity, a medicine). */
+	private List<CardJson.Link> links(PlanDefinition rule, HookCall call) {
+		List<CardJson.Link> links = new ArrayList<>(List.of(cards.link(rule, call)));
+		for (RelatedArtifact related : rule.getRelatedArtifact()) {
+			String canonical = related.getResource();
+			if (canonical == null) {
+				continue;
+			}
+			if (canonical.contains("/PlanDefinition/")) {
+				links.add(cards.link(artifacts.byCanonical(PlanDefinition.class, canonical, call.request()), call));
+			} else if (canonical.contains("/MedicationKnowledge/")) {
+				links.add(cards.link(artifacts.byCanonical(MedicationKnowledge.class, canonical, call.request()), call));
+			} else if (canonical.contains("/ActivityDefinition/")) {
+				links.add(cards.link(artifacts.byCanonical(ActivityDefinition.class, canonical, call.request()), call));
+			}
+		}
+		return links;
 	}
 
 	/**

@@ -15,6 +15,7 @@ import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.MedicationStatement;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
@@ -34,29 +35,39 @@ import org.hl7.fhir.r4.model.Resource;
 record HookData(String patientId, PatientRecord record, List<Condition> conditions, List<MedicationRequest> draftOrders,
 		Map<String, Medication> medications, CdsServiceRequestJson request) {
 
-	static final String PATIENT = "patient";
-	static final String OBSERVATIONS = "observations";
-	static final String MEDICATIONS = "medications";
-	static final String CONDITIONS = "conditions";
-
-	static HookData from(CdsServiceRequestJson request) {
+	/**
+	 * @param keys the service's prefetch keys: only their values are read, so that a key the service did not ask for
+	 *             (and {@link PrefetchCompleteness} therefore did not check against a template) is never data to
+	 *             decide on
+	 */
+	static HookData from(CdsServiceRequestJson request, java.util.Set<String> keys) {
 		Object patientId = request.getContext().get("patientId");
 		if (!(patientId instanceof String id) || id.isBlank()) {
 			throw new InvalidRequestException("context.patientId is required and must be a string");
 		}
-		Patient patient = request.getPrefetch(PATIENT) instanceof Patient p ? p : new Patient();
+		// Every value of the service's keys counts, whatever its name: the keys are derived from the rules' data
+		// requirements.
+		List<IBaseResource> values = new ArrayList<>();
+		request.getPrefetchKeys().stream().filter(keys::contains).forEach(key -> values.add(request.getPrefetch(key)));
+		Patient patient = entries(values, Patient.class).stream().findFirst().orElseGet(Patient::new);
 		if (!patient.hasId()) {
 			patient.setId(id);
 		}
-		List<Observation> observations = entries(request.getPrefetch(OBSERVATIONS), Observation.class);
-		List<Resource> medications = new ArrayList<>(entries(request.getPrefetch(MEDICATIONS), MedicationRequest.class));
-		List<Condition> conditions = entries(request.getPrefetch(CONDITIONS), Condition.class);
+		List<Observation> observations = entries(values, Observation.class);
+		List<Resource> medications = new ArrayList<>(entries(values, MedicationRequest.class));
+		medications.addAll(entries(values, MedicationStatement.class));
+		List<Condition> conditions = entries(values, Condition.class);
 		List<MedicationRequest> drafts = request.getContext().containsKey("draftOrders")
-				? selected(entries(draftOrders(request), MedicationRequest.class), request.getContext().get("selections"))
+				? selected(entries(List.of(draftOrders(request)), MedicationRequest.class), request.getContext().get("selections"))
 				: List.of();
+		// Medications that orders reference, from the draft orders and from any prefetched Bundle (the keys are derived)
 		Map<String, Medication> referenced = new HashMap<>();
-		for (IBaseResource bundle : new IBaseResource[] {request.getContext().containsKey("draftOrders") ? draftOrders(request) : null,
-				request.getPrefetch(MEDICATIONS)}) {
+		List<IBaseResource> bundles = new ArrayList<>();
+		if (request.getContext().containsKey("draftOrders")) {
+			bundles.add(draftOrders(request));
+		}
+		bundles.addAll(values);
+		for (IBaseResource bundle : bundles) {
 			if (bundle instanceof Bundle b) {
 				for (Bundle.BundleEntryComponent entry : b.getEntry()) {
 					if (entry.getResource() instanceof Medication m) {
@@ -156,18 +167,37 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 		return bundle;
 	}
 
-	/** The resources of one type in a prefetched Bundle (or the resource itself); none for null or other types. */
-	private static <T extends Resource> List<T> entries(IBaseResource value, Class<T> type) {
+	/** The resources of one type in prefetched Bundles (or the resources themselves), each once; none for nulls. */
+	private static <T extends Resource> List<T> entries(List<IBaseResource> values, Class<T> type) {
 		List<T> found = new ArrayList<>();
-		if (value instanceof Bundle bundle) {
-			for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
-				if (type.isInstance(entry.getResource())) {
-					found.add(type.cast(entry.getResource()));
+		java.util.Set<String> seen = new java.util.HashSet<>();
+		for (IBaseResource value : values) {
+			if (value instanceof Bundle bundle) {
+				for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+					if (type.isInstance(entry.getResource()) && once(entry.getResource(), seen)) {
+						found.add(type.cast(entry.getResource()));
+					}
 				}
+			} else if (type.isInstance(value) && once((Resource) value, seen)) {
+				found.add(type.cast(value));
 			}
-		} else if (type.isInstance(value)) {
-			found.add(type.cast(value));
 		}
 		return found;
+	}
+
+	/** Two keys may fetch the same resource (two searches of one type): it is counted once. */
+	private static boolean once(Resource resource, java.util.Set<String> seen) {
+		return !resource.hasIdElement() || resource.getIdElement().getIdPart() == null
+				|| seen.add(resource.fhirType() + "/" + resource.getIdElement().getIdPart());
+	}
+
+	/** Everything the rules' CQL may retrieve about the patient: the record and the Conditions. */
+	List<Resource> patientData() {
+		List<Resource> data = new ArrayList<>();
+		data.add(record.patient());
+		data.addAll(record.observations());
+		data.addAll(record.medications());
+		data.addAll(conditions);
+		return data;
 	}
 }

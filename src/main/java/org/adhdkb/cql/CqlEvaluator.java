@@ -40,6 +40,7 @@ public final class CqlEvaluator {
 
 	private final CompiledLibraries libraries;
 	private final TerminologyProvider terminology;
+	private final KnowledgeConstants constants;
 	private final Map<String, Set<String>> definitionNames = new java.util.concurrent.ConcurrentHashMap<>();
 	/** Function calls resolved to their definitions, for every session over these libraries: see shareResolvedFunctions. */
 	private final Map<FunctionRef, FunctionDef> resolvedFunctions =
@@ -48,6 +49,7 @@ public final class CqlEvaluator {
 	public CqlEvaluator(CompiledLibraries libraries, TerminologyProvider terminology) {
 		this.libraries = libraries;
 		this.terminology = terminology;
+		this.constants = new KnowledgeConstants(libraries, FhirContext.forR4Cached());
 	}
 
 	/** Thrown when the engine cannot evaluate (a library missing, an error inside the CQL). */
@@ -87,16 +89,20 @@ public final class CqlEvaluator {
 	 */
 	public Map<String, Object> evaluate(String name, String version, Set<String> expressions, List<Resource> record,
 			ZonedDateTime evaluationTime) {
-		return session(record, evaluationTime).evaluate(name, version, expressions);
+		return session(record, null, evaluationTime).evaluate(name, version, expressions);
 	}
 
 	/**
 	 * One engine for one patient's record at one time, for evaluating definitions one after the other as a caller needs
 	 * them: what one evaluation computed (a definition of an included library, a resolved function) is kept for the next.
 	 * Not shared between requests or threads.
+	 *
+	 * @param knowledge resources outside the record that the CQL may retrieve, kept by the caller with the values of the
+	 *        definitions that read only them ({@link KnowledgeConstants}): those are evaluated once per {@code knowledge},
+	 *        not once per session; null for none
 	 */
-	public Session session(List<Resource> record, ZonedDateTime evaluationTime) {
-		return new Session(record, evaluationTime);
+	public Session session(List<Resource> record, Knowledge knowledge, ZonedDateTime evaluationTime) {
+		return new Session(record, knowledge, evaluationTime);
 	}
 
 	private static final java.lang.reflect.Field FUNCTION_CACHE = functionCacheField();
@@ -134,9 +140,12 @@ public final class CqlEvaluator {
 
 		private final CqlEngine engine;
 		private final String patientId;
+		private final Knowledge knowledge;
 		private final ZonedDateTime evaluationTime;
+		/** The libraries whose knowledge-only values are already in this engine's cache. */
+		private final Set<VersionedIdentifier> seeded = new java.util.HashSet<>();
 
-		private Session(List<Resource> record, ZonedDateTime evaluationTime) {
+		private Session(List<Resource> record, Knowledge knowledge, ZonedDateTime evaluationTime) {
 			Map<String, List<Resource>> byType = new HashMap<>();
 			String patient = null;
 			for (Resource resource : record) {
@@ -145,7 +154,7 @@ public final class CqlEvaluator {
 					patient = resource.getIdElement().getIdPart();
 				}
 			}
-			DataProvider fhir = new CompositeDataProvider(MODEL, new RecordRetrieveProvider(byType, MODEL, terminology));
+			DataProvider fhir = new CompositeDataProvider(MODEL, new RecordRetrieveProvider(byType, MODEL, terminology, knowledge));
 			Environment environment = new Environment(libraries.libraryManager(), Map.of(FHIR_MODEL, fhir), terminology);
 			// Expression caching is off by default in this engine: without it every reference to a definition evaluates
 			// it again (the guidance names "Atomoxetine dosing" a dozen times), which cost ~100 ms of CPU per $apply.
@@ -153,6 +162,7 @@ public final class CqlEvaluator {
 			this.engine = new CqlEngine(environment, EnumSet.of(CqlEngine.Options.EnableExpressionCaching));
 			shareResolvedFunctions(engine);
 			this.patientId = patient;
+			this.knowledge = knowledge;
 			this.evaluationTime = evaluationTime;
 		}
 
@@ -161,7 +171,12 @@ public final class CqlEvaluator {
 			VersionedIdentifier library = new VersionedIdentifier().withId(name).withVersion(version);
 			EvaluationParams.Builder params = new EvaluationParams.Builder();
 			// The engine reads "no expressions" as none, not as all: all are named here.
-			Set<String> wanted = expressions.isEmpty() ? definitions(name, version) : expressions;
+			Set<String> asked = expressions.isEmpty() ? definitions(name, version) : expressions;
+			Map<String, Object> values = new LinkedHashMap<>();
+			Set<String> wanted = withKnownConstants(libraries.library(name, version), asked, values);
+			if (wanted.isEmpty()) {
+				return values;
+			}
 			params.library(library, scope -> {
 				scope.expressions(wanted);
 				return kotlin.Unit.INSTANCE;
@@ -184,11 +199,68 @@ public final class CqlEvaluator {
 			if (result == null) {
 				throw new CqlEvaluationException("CQL library " + name + " " + version + " gave no result", null);
 			}
-			Map<String, Object> values = new LinkedHashMap<>();
 			for (Map.Entry<String, ExpressionResult> entry : result.getExpressionResults().entrySet()) {
 				values.put(entry.getKey(), entry.getValue().getValue());
 			}
 			return values;
 		}
+
+		/**
+		 * With knowledge: puts the knowledge-only values of the library and those it includes into the engine's cache
+		 * (once per session), and the asked-for ones among them into {@code values}; returns what is left to evaluate.
+		 * The engine evaluates a definition asked for by name afresh (only references read its cache), hence both.
+		 */
+		private Set<String> withKnownConstants(org.hl7.elm.r1.Library root, Set<String> asked, Map<String, Object> values) {
+			if (knowledge == null || patientId == null || root == null) {
+				return asked;
+			}
+			// the context is set first: the engine clears its cache when an evaluation changes the context
+			engine.getState().setContextValue("Patient", patientId);
+			Set<String> left = asked;
+			for (org.hl7.elm.r1.Library each : constants.closure(root)) {
+				Map<String, ExpressionResult> known = knowledge.constants(CqlEvaluator.this, each.getIdentifier(),
+						() -> evaluateConstants(each, knowledge, evaluationTime));
+				if (seeded.add(each.getIdentifier())) {
+					known.forEach((definition, value) -> engine.getCache().cacheExpression(each.getIdentifier(), definition, value));
+				}
+				if (each == root) {
+					left = new java.util.LinkedHashSet<>(asked);
+					for (Map.Entry<String, ExpressionResult> entry : known.entrySet()) {
+						if (left.remove(entry.getKey())) {
+							values.put(entry.getKey(), entry.getValue().getValue());
+						}
+					}
+				}
+			}
+			return left;
+		}
+	}
+
+	/** The knowledge-only definitions of one library, evaluated over the knowledge alone. */
+	private Map<String, ExpressionResult> evaluateConstants(org.hl7.elm.r1.Library library, Knowledge knowledge,
+			ZonedDateTime evaluationTime) {
+		Set<String> names = constants.of(library);
+		if (names.isEmpty()) {
+			return Map.of();
+		}
+		DataProvider fhir = new CompositeDataProvider(MODEL, new RecordRetrieveProvider(Map.of(), MODEL, terminology, knowledge));
+		CqlEngine engine = new CqlEngine(new Environment(libraries.libraryManager(), Map.of(FHIR_MODEL, fhir), terminology),
+				EnumSet.of(CqlEngine.Options.EnableExpressionCaching));
+		shareResolvedFunctions(engine);
+		VersionedIdentifier id = new VersionedIdentifier().withId(library.getIdentifier().getId())
+				.withVersion(library.getIdentifier().getVersion());
+		EvaluationParams.Builder params = new EvaluationParams.Builder();
+		params.library(id, scope -> {
+			scope.expressions(names);
+			return kotlin.Unit.INSTANCE;
+		});
+		params.setContextParameter(new kotlin.Pair<>("Patient", "knowledge-only"));
+		params.setEvaluationDateTime(evaluationTime);
+		EvaluationResults results = engine.evaluate(params.build());
+		EvaluationResult result = results.getResultFor(id);
+		if (result == null || results.containsExceptionsFor(id)) {
+			return Map.of(); // not kept: each call then evaluates them itself, and reports the error
+		}
+		return new LinkedHashMap<>(result.getExpressionResults());
 	}
 }

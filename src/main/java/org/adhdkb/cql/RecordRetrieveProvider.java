@@ -27,12 +27,20 @@ final class RecordRetrieveProvider implements RetrieveProvider {
 	private final Map<String, List<Resource>> resourcesByType;
 	private final R4FhirModelResolver modelResolver;
 	private final TerminologyProvider terminology;
+	private final Knowledge knowledge;
 
 	RecordRetrieveProvider(Map<String, List<Resource>> resourcesByType, R4FhirModelResolver modelResolver,
 			TerminologyProvider terminology) {
+		this(resourcesByType, modelResolver, terminology, null);
+	}
+
+	/** @param knowledge resources the caller keeps besides the record (null for none), retrieved by code from an index */
+	RecordRetrieveProvider(Map<String, List<Resource>> resourcesByType, R4FhirModelResolver modelResolver,
+			TerminologyProvider terminology, Knowledge knowledge) {
 		this.resourcesByType = resourcesByType;
 		this.modelResolver = modelResolver;
 		this.terminology = terminology;
+		this.knowledge = knowledge;
 	}
 
 	@Override
@@ -40,6 +48,9 @@ final class RecordRetrieveProvider implements RetrieveProvider {
 			String templateId, String codePath, Iterable<Code> codes, String valueSet, String datePath,
 			String dateLowPath, String dateHighPath, Interval dateRange) {
 		List<Object> matches = new ArrayList<>();
+		if (knowledge != null) {
+			matches.addAll(fromKnowledge(dataType, codePath, codes, valueSet));
+		}
 		for (Resource resource : resourcesByType.getOrDefault(dataType, List.of())) {
 			if (codePath == null || (codes == null && valueSet == null)) {
 				matches.add(resource);
@@ -53,6 +64,36 @@ final class RecordRetrieveProvider implements RetrieveProvider {
 			}
 		}
 		return matches;
+	}
+
+	/** The knowledge resources of the type that match: by an index for codes with a system, else as the record's. */
+	private List<Resource> fromKnowledge(String dataType, String codePath, Iterable<Code> codes, String valueSet) {
+		List<Resource> ofType = knowledge.ofType(dataType);
+		if (ofType.isEmpty() || codePath == null || (codes == null && valueSet == null)) {
+			return ofType;
+		}
+		java.util.LinkedHashSet<Resource> found = new java.util.LinkedHashSet<>();
+		if (codes != null && valueSet == null) {
+			boolean indexed = true;
+			for (Code code : codes) {
+				if (code.getSystem() == null || code.getCode() == null) {
+					indexed = false;
+					break;
+				}
+				found.addAll(knowledge.withCode(dataType, codePath, code.getSystem(), code.getCode(), r -> codingsAt(r, codePath)));
+			}
+			if (indexed) {
+				return new ArrayList<>(found);
+			}
+			found.clear();
+		}
+		for (Resource resource : ofType) {
+			List<Coding> codings = codingsAt(resource, codePath);
+			if ((codes != null && anyEqual(codings, codes)) || (valueSet != null && anyIn(codings, valueSet))) {
+				found.add(resource);
+			}
+		}
+		return new ArrayList<>(found);
 	}
 
 	private List<Coding> codingsAt(Resource resource, String codePath) {

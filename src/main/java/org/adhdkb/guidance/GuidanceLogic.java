@@ -62,7 +62,7 @@ public class GuidanceLogic {
 	}
 
 	/**
-	 * The definitions of {@code libraries} for one patient, each library evaluated once, on first use.
+	 * The definitions of {@code libraries} for one patient, each evaluated when first asked for.
 	 *
 	 * @param data the patient's record and the knowledge resources the CQL may retrieve
 	 */
@@ -71,7 +71,21 @@ public class GuidanceLogic {
 		for (CanonicalType canonical : libraries) {
 			resolved.add(artifacts.byCanonical(Library.class, canonical.getValue(), request));
 		}
-		return new Definitions(evaluator(request), resolved, data, ZonedDateTime.now());
+		return new Definitions(evaluator(request), resolved, data, null, ZonedDateTime.now());
+	}
+
+	/**
+	 * As {@link #definitions(List, List, RequestDetails)} for a caller that keeps its knowledge resources (CDS Hooks:
+	 * the content's, per content version): what reads only them is evaluated once per {@code knowledge}, and each
+	 * Library evaluates only the definitions asked for ({@link Definitions#evaluate}), not all of them.
+	 */
+	public Definitions definitions(List<CanonicalType> libraries, List<Resource> patientData,
+			org.adhdkb.cql.Knowledge knowledge, RequestDetails request) {
+		List<Library> resolved = new ArrayList<>();
+		for (CanonicalType canonical : libraries) {
+			resolved.add(artifacts.byCanonical(Library.class, canonical.getValue(), request));
+		}
+		return new Definitions(evaluator(request), resolved, patientData, knowledge, ZonedDateTime.now());
 	}
 
 	private CqlEvaluator evaluator(RequestDetails request) {
@@ -97,10 +111,37 @@ public class GuidanceLogic {
 		private CqlEvaluator.Session started;
 		private final Map<String, Object> values = new HashMap<>();
 
-		Definitions(CqlEvaluator evaluator, List<Library> libraries, List<Resource> data, ZonedDateTime now) {
+		Definitions(CqlEvaluator evaluator, List<Library> libraries, List<Resource> data,
+				org.adhdkb.cql.Knowledge knowledge, ZonedDateTime now) {
 			this.evaluator = evaluator;
 			this.libraries = libraries;
-			this.session = () -> evaluator.session(data, now);
+			this.session = () -> evaluator.session(data, knowledge, now);
+		}
+
+		/**
+		 * Evaluates the named definitions not yet known, each Library's in one evaluation (what they share is evaluated
+		 * once); names no Library defines are left for {@link #value(String)} to refuse.
+		 */
+		public void evaluate(java.util.Collection<String> names) {
+			for (Library library : libraries) {
+				Set<String> defined = evaluator.definitions(library.getName(), library.getVersion());
+				Set<String> wanted = new java.util.LinkedHashSet<>();
+				for (String name : names) {
+					if (defined.contains(name) && !values.containsKey(name)) {
+						wanted.add(name);
+					}
+				}
+				if (!wanted.isEmpty()) {
+					values.putAll(started().evaluate(library.getName(), library.getVersion(), wanted));
+				}
+			}
+		}
+
+		private CqlEvaluator.Session started() {
+			if (started == null) {
+				started = session.get();
+			}
+			return started;
 		}
 
 		/** Whether these Libraries are all among the ones evaluated here. */
@@ -139,10 +180,7 @@ public class GuidanceLogic {
 			}
 			for (Library library : libraries) {
 				if (evaluator.definitions(library.getName(), library.getVersion()).contains(name)) {
-					if (started == null) {
-						started = session.get();
-					}
-					Object value = started.evaluate(library.getName(), library.getVersion(), Set.of(name)).get(name);
+					Object value = started().evaluate(library.getName(), library.getVersion(), Set.of(name)).get(name);
 					values.put(name, value);
 					return value;
 				}

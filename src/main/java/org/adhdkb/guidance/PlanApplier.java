@@ -45,6 +45,7 @@ import java.util.Set;
 public class PlanApplier {
 
 	static final String UCUM = "http://unitsofmeasure.org";
+	private static final String ACTION_PATH = "action.";
 
 	private final KnowledgeArtifacts artifacts;
 	private final PatientRecordReader records;
@@ -68,8 +69,16 @@ public class PlanApplier {
 
 	/** Applies a plan to a record the caller already holds (CDS Hooks builds it from the prefetch). */
 	public CarePlan apply(PlanDefinition plan, Context context, PatientRecord record, RequestDetails request) {
-		GuidanceLogic.Definitions scope = logic.definitions(plan.getLibrary(),
-				data(record, medicineOf(plan.getRelatedArtifact(), request)), request);
+		return apply(plan, context, record, logic.definitions(plan.getLibrary(),
+				data(record, medicineOf(plan.getRelatedArtifact(), request)), request), request);
+	}
+
+	/**
+	 * Applies a plan with definitions the caller already evaluates for several plans (CDS Hooks evaluates the CQL of
+	 * all the rules of a hook once per call); {@code scope} must cover the plan's Libraries.
+	 */
+	public CarePlan apply(PlanDefinition plan, Context context, PatientRecord record, GuidanceLogic.Definitions scope,
+			RequestDetails request) {
 
 		RequestGroup group = new RequestGroup();
 		group.setId("request-group");
@@ -156,13 +165,23 @@ public class PlanApplier {
 		if (action.hasSelectionBehavior()) {
 			applied.setSelectionBehavior(RequestGroup.ActionSelectionBehavior.fromCode(action.getSelectionBehavior().toCode()));
 		}
+		// CQF convention (as in cqf-fhir-cr): a dynamic value whose path starts with "action." sets the applied action
+		// (a card's summary, detail or priority from CQL); any other path is set on the request the action creates.
+		for (var dynamicValue : action.getDynamicValue()) {
+			if (dynamicValue.hasPath() && dynamicValue.getPath().startsWith(ACTION_PATH)) {
+				setPath(applied, dynamicValue.getPath().substring(ACTION_PATH.length()),
+						scope.fhirValue(dynamicValue.getExpression()));
+			}
+		}
 		if (action.hasDefinitionCanonicalType()) {
 			ActivityDefinition activity =
 					artifacts.byCanonical(ActivityDefinition.class, action.getDefinitionCanonicalType().getValue(), request);
 			String id = uniqueId("request-" + (action.hasId() ? action.getId() : activity.getIdElement().getIdPart()), ids);
 			Resource created = createRequest(activity, context, activityScope(activity, record, scope, request), id);
 			for (var dynamicValue : action.getDynamicValue()) {
-				setPath(created, dynamicValue.getPath(), scope.fhirValue(dynamicValue.getExpression()));
+				if (!dynamicValue.hasPath() || !dynamicValue.getPath().startsWith(ACTION_PATH)) {
+					setPath(created, dynamicValue.getPath(), scope.fhirValue(dynamicValue.getExpression()));
+				}
 			}
 			carePlan.addContained(created);
 			applied.setResource(new Reference("#" + id));

@@ -18,7 +18,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.adhdkb.testing.ServerTestBase;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -32,39 +31,18 @@ class CdsHooksCasesTest extends ServerTestBase {
 
 	private static final Path CASES = Path.of("src/test/resources/cds-hooks/cases");
 
-	/**
-	 * Cases of the issue 20 rules (Library AdhdMonitoring: PlanDefinitions monitoring-due, heart-rate-above-threshold,
-	 * first-stimulant-cardiac-screen), which only the generic eca-rule services of issue 21 (branch eca2) run. Until that
-	 * lands they are reported as skipped, not run: the firing ones would fail, and the non-firing ones would pass without
-	 * the rule being asked. When eca2 is merged, empty this set and run docs/wip/issue20-existing-cases.py.
-	 */
-	static final Set<String> PARKED_UNTIL_ECA_RULES = Set.of(
-			"monitoring-due-weight-child", "monitoring-nothing-due-adult",
-			"heart-rate-above-threshold", "heart-rate-below-threshold",
-			"first-stimulant-without-cardiac-history", "first-stimulant-cardiac-history-recorded",
-			"stimulant-dose-change-no-cardiac-card");
-
 	@TestFactory
 	Stream<DynamicTest> everyCaseWithPrefetchAndWithFhirServer() throws IOException {
 		List<DynamicTest> tests = new ArrayList<>();
 		try (Stream<Path> files = Files.list(CASES)) {
 			for (Path file : files.sorted().toList()) {
 				String name = file.getFileName().toString().replace(".json", "");
-				if (PARKED_UNTIL_ECA_RULES.contains(name)) {
-					tests.add(DynamicTest.dynamicTest(name + " (parked)", () -> Assumptions.abort(
-							"parked until the eca-rule services (issue 21, branch eca2) run the AdhdMonitoring rules")));
-					continue;
-				}
 				tests.add(DynamicTest.dynamicTest(name + " (prefetch)", () -> run(load(file), Prefetch.WHOLE)));
 				tests.add(DynamicTest.dynamicTest(name + " (fhirServer)", () -> run(load(file), Prefetch.NONE)));
 				tests.add(DynamicTest.dynamicTest(name + " (paged prefetch)", () -> run(load(file), Prefetch.FIRST_PAGES)));
 			}
 		}
 		assertThat(tests).hasSizeGreaterThanOrEqualTo(3 * 14);
-		try (Stream<Path> files = Files.list(CASES)) {
-			assertThat(files.map(f -> f.getFileName().toString().replace(".json", "")))
-					.as("every parked case exists").containsAll(PARKED_UNTIL_ECA_RULES);
-		}
 		return tests.stream();
 	}
 
@@ -110,7 +88,8 @@ class CdsHooksCasesTest extends ServerTestBase {
 		switch (prefetch) {
 			case WHOLE -> {
 				ObjectNode values = request.putObject("prefetch");
-				descriptor.get("prefetch").fieldNames().forEachRemaining(key -> values.set(key, prefetchValue(key, testCase)));
+				descriptor.get("prefetch").fields().forEachRemaining(
+						template -> values.set(template.getKey(), prefetchValue(template.getValue().asText(), testCase)));
 			}
 			case NONE -> {
 				store(testCase);
@@ -233,14 +212,9 @@ class CdsHooksCasesTest extends ServerTestBase {
 		return values;
 	}
 
-	private static JsonNode prefetchValue(String key, JsonNode testCase) {
-		String type = switch (key) {
-			case HookData.PATIENT -> "Patient";
-			case HookData.OBSERVATIONS -> "Observation";
-			case HookData.MEDICATIONS -> "MedicationRequest";
-			case HookData.CONDITIONS -> "Condition";
-			default -> throw new IllegalArgumentException("unknown prefetch key " + key);
-		};
+	/** The case's resources of the template's type (the templates are derived from the rules: any key may come). */
+	private static JsonNode prefetchValue(String template, JsonNode testCase) {
+		String type = template.split("[/?]", 2)[0];
 		if (type.equals("Patient")) {
 			for (JsonNode resource : testCase.get("resources")) {
 				if (resource.get("resourceType").asText().equals("Patient")) {

@@ -226,15 +226,43 @@ class OrderEveryProductTest extends ServerTestBase {
 		if (fhirServer) {
 			request.put("fhirServer", fhirBase());
 		} else {
+			// the keys are the service's, as discovery gives them (derived from the rules' data requirements)
 			ObjectNode prefetch = request.putObject("prefetch");
-			prefetch.set("patient", patientResource(patientId, age));
-			prefetch.set("observations", searchset(weight(patientId)));
-			prefetch.set("medications", searchset());
+			prefetchTemplates().fields().forEachRemaining(template -> prefetch.set(template.getKey(),
+					prefetchValue(template.getValue().asText(), patientId, age)));
 		}
 		HttpResponse<String> response = send("POST", "/cds-services/adhd-order-select", JSON.writeValueAsString(request),
 				"Content-Type", "application/json");
 		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
 		return CdsHooksSupport.checkedResponse(response.body()).get("cards");
+	}
+
+	private JsonNode orderSelectPrefetch;
+
+	/** The order-select service's prefetch templates, from discovery. */
+	private JsonNode prefetchTemplates() {
+		if (orderSelectPrefetch == null) {
+			for (JsonNode service : CdsHooksSupport.checkedDiscovery(get("/cds-services").body()).get("services")) {
+				if (service.get("id").asText().equals("adhd-order-select")) {
+					orderSelectPrefetch = service.path("prefetch");
+				}
+			}
+			assertThat(orderSelectPrefetch).as("adhd-order-select in discovery").isNotNull();
+		}
+		return orderSelectPrefetch;
+	}
+
+	/**
+	 * What a client holding this child's record puts under a template: the Patient, the weight under an Observation
+	 * search that can match it (no code filter, or the weight's LOINC), and nothing else: the child has no other data.
+	 */
+	private static JsonNode prefetchValue(String template, String patientId, int age) {
+		String type = template.split("[/?]", 2)[0];
+		if (type.equals("Patient")) {
+			return patientResource(patientId, age);
+		}
+		boolean weightMatches = type.equals("Observation") && (!template.contains("code=") || template.contains("29463-7"));
+		return weightMatches ? searchset(weight(patientId)) : searchset();
 	}
 
 	/** A child of this age and 30 kg, stored once on adhdkb's /fhir for the calls that name it as fhirServer. */
