@@ -350,11 +350,18 @@ class CdsHooksProtocolTest extends ServerTestBase {
 		return request;
 	}
 
-	private static void nullPrefetch(ObjectNode request) {
-		ObjectNode prefetch = request.putObject("prefetch");
-		for (String key : List.of("patient", "observations", "medications", "conditions")) {
-			prefetch.putNull(key);
+	/** Every prefetch key of the hook's service, as discovery names them, sent as null ("no data", CDS Hooks 2.0). */
+	private void nullPrefetch(ObjectNode request) {
+		String hook = request.get("hook").asText();
+		JsonNode templates = null;
+		for (JsonNode service : CdsHooksSupport.checkedDiscovery(get("/cds-services").body()).get("services")) {
+			if (service.get("hook").asText().equals(hook)) {
+				templates = service.get("prefetch");
+			}
 		}
+		assertThat(templates).as("a service for " + hook).isNotNull();
+		ObjectNode prefetch = request.putObject("prefetch");
+		templates.fieldNames().forEachRemaining(prefetch::putNull);
 	}
 
 	private static ObjectNode emptyBundle() {
