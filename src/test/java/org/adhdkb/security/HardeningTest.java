@@ -106,11 +106,23 @@ class HardeningTest extends ServerTestBase {
 				   "medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"38400"}]},
 				   "subject":{"reference":"Patient/%s"},"dosageInstruction":[{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}},
 				   "doseAndRate":[{"doseQuantity":{"value":40,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"}}]}]}}]}},
-				 "prefetch":{"patient":{"resourceType":"Patient","id":"%s","birthDate":"%s"},
-				  "observations":{"resourceType":"Bundle","type":"searchset","entry":[]},
-				  "medications":{"resourceType":"Bundle","type":"searchset","entry":[]}}}"""
-				.formatted(UUID.randomUUID(), patient, patient, patient, java.time.LocalDate.now().minusYears(9));
-		HttpResponse<String> cards = send("POST", "/cds-services/adhd-order-select", request, "Content-Type", "application/json");
+				 "prefetch":{}}"""
+				.formatted(UUID.randomUUID(), patient, patient);
+		// the service's own prefetch keys, from discovery: the Patient, and an empty search under every other key
+		com.fasterxml.jackson.databind.node.ObjectNode call = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(request);
+		com.fasterxml.jackson.databind.node.ObjectNode prefetch = (com.fasterxml.jackson.databind.node.ObjectNode) call.get("prefetch");
+		for (var service : JSON.readTree(get("/cds-services").body()).get("services")) {
+			if (service.get("id").asText().equals("adhd-order-select")) {
+				service.get("prefetch").fields().forEachRemaining(template -> prefetch.set(template.getKey(),
+						template.getValue().asText().startsWith("Patient/")
+								? JSON.createObjectNode().put("resourceType", "Patient").put("id", patient)
+										.put("birthDate", java.time.LocalDate.now().minusYears(9).toString())
+								: JSON.createObjectNode().put("resourceType", "Bundle").put("type", "searchset")));
+			}
+		}
+		assertThat(prefetch.size()).as("order-select prefetch keys from discovery").isPositive();
+		HttpResponse<String> cards = send("POST", "/cds-services/adhd-order-select", JSON.writeValueAsString(call),
+				"Content-Type", "application/json");
 		assertThat(cards.statusCode()).as(cards.body()).isEqualTo(200);
 		String uuid = JSON.readTree(cards.body()).at("/cards/0/uuid").asText();
 		assertThat(uuid).as(cards.body()).isNotBlank();

@@ -50,7 +50,7 @@ class LoadTest extends ServerTestBase {
 		assertThat(send("PUT", "/fhir/Patient/load-" + run, "{\"resourceType\":\"Patient\",\"id\":\"load-" + run
 				+ "\",\"birthDate\":\"2016-03-01\"}", "Content-Type", "application/fhir+json").statusCode()).isEqualTo(201);
 		String apply = "/fhir/PlanDefinition/atomoxetine-titration/$apply?subject=Patient/load-" + run;
-		String orderSign = ("{\"hook\":\"order-sign\",\"hookInstance\":\"%s\",\"context\":{\"userId\":\"Practitioner/1\","
+		String orderSignWithoutKeys = ("{\"hook\":\"order-sign\",\"hookInstance\":\"%s\",\"context\":{\"userId\":\"Practitioner/1\","
 				+ "\"patientId\":\"load-%s\",\"draftOrders\":{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":"
 				+ "{\"resourceType\":\"MedicationRequest\",\"id\":\"d\",\"status\":\"draft\",\"intent\":\"order\",\"subject\":{\"reference\":\"Patient/load-%s\"},"
 				+ "\"medicationCodeableConcept\":{\"coding\":[{\"system\":\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"38400\"}]},"
@@ -58,6 +58,7 @@ class LoadTest extends ServerTestBase {
 				+ "{\"value\":40,\"unit\":\"mg\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"mg\"}}]}]}}]}},"
 				+ "\"prefetch\":{\"patient\":{\"resourceType\":\"Patient\",\"id\":\"load-%s\",\"birthDate\":\"2016-03-01\"},"
 				+ "\"observations\":null,\"medications\":null}}").formatted(UUID.randomUUID(), run, run, run);
+		String orderSign = withEveryPrefetchKeyNull(orderSignWithoutKeys, "adhd-order-sign");
 
 		long heapBefore = usedHeapAfterGc();
 		HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -133,5 +134,22 @@ class LoadTest extends ServerTestBase {
 			Thread.sleep(100);
 		}
 		return runtime.totalMemory() - runtime.freeMemory();
+	}
+
+	/** The call with null ("no data") under every prefetch key the service's discovery names that it does not fill. */
+	private String withEveryPrefetchKeyNull(String call, String serviceId) throws Exception {
+		com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+		com.fasterxml.jackson.databind.node.ObjectNode request = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(call);
+		com.fasterxml.jackson.databind.node.ObjectNode prefetch = (com.fasterxml.jackson.databind.node.ObjectNode) request.get("prefetch");
+		for (var service : json.readTree(get("/cds-services").body()).get("services")) {
+			if (service.get("id").asText().equals(serviceId)) {
+				service.get("prefetch").fieldNames().forEachRemaining(key -> {
+					if (!prefetch.has(key)) {
+						prefetch.putNull(key);
+					}
+				});
+			}
+		}
+		return json.writeValueAsString(request);
 	}
 }
