@@ -58,14 +58,7 @@ class CdsHooksCasesTest extends ServerTestBase {
 
 	private void run(JsonNode testCase, Prefetch prefetch) throws IOException {
 		String service = testCase.get("service").asText();
-		JsonNode discovery = CdsHooksSupport.checkedDiscovery(get("/cds-services").body());
-		JsonNode descriptor = null;
-		for (JsonNode s : discovery.get("services")) {
-			if (s.get("id").asText().equals(service)) {
-				descriptor = s;
-			}
-		}
-		assertThat(descriptor).as("service %s in discovery", service).isNotNull();
+		JsonNode descriptor = CdsHooksSupport.discoveredService(get("/cds-services").body(), service);
 
 		ObjectNode request = JSON.createObjectNode();
 		request.put("hook", descriptor.get("hook").asText());

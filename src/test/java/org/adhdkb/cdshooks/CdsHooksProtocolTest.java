@@ -352,14 +352,8 @@ class CdsHooksProtocolTest extends ServerTestBase {
 
 	/** Every prefetch key of the hook's service, as discovery names them, sent as null ("no data", CDS Hooks 2.0). */
 	private void nullPrefetch(ObjectNode request) {
-		String hook = request.get("hook").asText();
-		JsonNode templates = null;
-		for (JsonNode service : CdsHooksSupport.checkedDiscovery(get("/cds-services").body()).get("services")) {
-			if (service.get("hook").asText().equals(hook)) {
-				templates = service.get("prefetch");
-			}
-		}
-		assertThat(templates).as("a service for " + hook).isNotNull();
+		JsonNode templates = CdsHooksSupport.discoveredServiceForHook(get("/cds-services").body(),
+				request.get("hook").asText()).path("prefetch");
 		ObjectNode prefetch = request.putObject("prefetch");
 		templates.fieldNames().forEachRemaining(prefetch::putNull);
 	}

@@ -18,8 +18,12 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 
-/** What the CDS Hooks tests share: the JSON Schemas every response is checked against, and the case files' dates. */
-final class CdsHooksSupport {
+/**
+ * What the CDS Hooks tests share: the JSON Schemas every response is checked against, the case files' dates, and a
+ * service's descriptor as discovery gives it (its prefetch templates are derived from the content, so tests read them
+ * there instead of writing keys of their own).
+ */
+public final class CdsHooksSupport {
 
 	static final ObjectMapper JSON = new ObjectMapper();
 	private static final JsonSchema RESPONSE = schema("/cds-hooks/response.schema.json");
@@ -35,6 +39,25 @@ final class CdsHooksSupport {
 
 	static JsonNode checkedDiscovery(String body) {
 		return checked(DISCOVERY, body);
+	}
+
+	/** The descriptor of the service with this id in a discovery response (checked against the schema). */
+	public static JsonNode discoveredService(String discoveryBody, String serviceId) {
+		return discovered(discoveryBody, "id", serviceId);
+	}
+
+	/** The descriptor of the service for this hook in a discovery response (checked against the schema). */
+	public static JsonNode discoveredServiceForHook(String discoveryBody, String hook) {
+		return discovered(discoveryBody, "hook", hook);
+	}
+
+	private static JsonNode discovered(String discoveryBody, String field, String value) {
+		for (JsonNode service : checkedDiscovery(discoveryBody).get("services")) {
+			if (service.path(field).asText().equals(value)) {
+				return service;
+			}
+		}
+		throw new AssertionError("no service with " + field + " " + value + " in discovery: " + discoveryBody);
 	}
 
 	/** Replaces {{days:N}} and {{date:N}} by the date N days from today, {{years:N}} by a birth date N years ago. */

@@ -242,12 +242,8 @@ class OrderEveryProductTest extends ServerTestBase {
 	/** The order-select service's prefetch templates, from discovery. */
 	private JsonNode prefetchTemplates() {
 		if (orderSelectPrefetch == null) {
-			for (JsonNode service : CdsHooksSupport.checkedDiscovery(get("/cds-services").body()).get("services")) {
-				if (service.get("id").asText().equals("adhd-order-select")) {
-					orderSelectPrefetch = service.path("prefetch");
-				}
-			}
-			assertThat(orderSelectPrefetch).as("adhd-order-select in discovery").isNotNull();
+			orderSelectPrefetch = CdsHooksSupport.discoveredService(get("/cds-services").body(), "adhd-order-select")
+					.path("prefetch");
 		}
 		return orderSelectPrefetch;
 	}

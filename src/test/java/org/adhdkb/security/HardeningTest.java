@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.JWTClaimsSet;
+import org.adhdkb.cdshooks.CdsHooksSupport;
 import org.adhdkb.testing.ServerTestBase;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -111,15 +112,12 @@ class HardeningTest extends ServerTestBase {
 		// the service's own prefetch keys, from discovery: the Patient, and an empty search under every other key
 		com.fasterxml.jackson.databind.node.ObjectNode call = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(request);
 		com.fasterxml.jackson.databind.node.ObjectNode prefetch = (com.fasterxml.jackson.databind.node.ObjectNode) call.get("prefetch");
-		for (var service : JSON.readTree(get("/cds-services").body()).get("services")) {
-			if (service.get("id").asText().equals("adhd-order-select")) {
-				service.get("prefetch").fields().forEachRemaining(template -> prefetch.set(template.getKey(),
+		CdsHooksSupport.discoveredService(get("/cds-services").body(), "adhd-order-select").path("prefetch").fields()
+				.forEachRemaining(template -> prefetch.set(template.getKey(),
 						template.getValue().asText().startsWith("Patient/")
 								? JSON.createObjectNode().put("resourceType", "Patient").put("id", patient)
 										.put("birthDate", java.time.LocalDate.now().minusYears(9).toString())
 								: JSON.createObjectNode().put("resourceType", "Bundle").put("type", "searchset")));
-			}
-		}
 		assertThat(prefetch.size()).as("order-select prefetch keys from discovery").isPositive();
 		HttpResponse<String> cards = send("POST", "/cds-services/adhd-order-select", JSON.writeValueAsString(call),
 				"Content-Type", "application/json");

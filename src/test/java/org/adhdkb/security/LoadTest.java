@@ -1,5 +1,6 @@
 package org.adhdkb.security;
 
+import org.adhdkb.cdshooks.CdsHooksSupport;
 import org.adhdkb.testing.ServerTestBase;
 import org.junit.jupiter.api.Test;
 
@@ -141,15 +142,12 @@ class LoadTest extends ServerTestBase {
 		com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
 		com.fasterxml.jackson.databind.node.ObjectNode request = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(call);
 		com.fasterxml.jackson.databind.node.ObjectNode prefetch = (com.fasterxml.jackson.databind.node.ObjectNode) request.get("prefetch");
-		for (var service : json.readTree(get("/cds-services").body()).get("services")) {
-			if (service.get("id").asText().equals(serviceId)) {
-				service.get("prefetch").fieldNames().forEachRemaining(key -> {
+		CdsHooksSupport.discoveredService(get("/cds-services").body(), serviceId).path("prefetch").fieldNames()
+				.forEachRemaining(key -> {
 					if (!prefetch.has(key)) {
 						prefetch.putNull(key);
 					}
 				});
-			}
-		}
 		return json.writeValueAsString(request);
 	}
 }
