@@ -140,7 +140,11 @@ class CdsServiceCatalog {
 		Set<String> knowledgeTypes = new LinkedHashSet<>();
 		for (String url : libraryUrls) {
 			for (DataRequirement requirement : artifacts.byCanonical(Library.class, url, request).getDataRequirement()) {
-				if (!PrefetchTemplates.inPatientCompartment(requirement.getType(), fhir)) {
+				// a Medication is what an order names, the EHR's (HookData.patientData), not the product catalogue: the
+				// translator asks for it to resolve medicationReference, and matching each order against every
+				// Medication of the content was most of a patient-view call's CPU
+				if (!PrefetchTemplates.inPatientCompartment(requirement.getType(), fhir)
+						&& !requirement.getType().equals("Medication")) {
 					knowledgeTypes.add(requirement.getType());
 				}
 			}

@@ -191,13 +191,26 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 				|| seen.add(resource.fhirType() + "/" + resource.getIdElement().getIdPart());
 	}
 
-	/** Everything the rules' CQL may retrieve about the patient: the record and the Conditions. */
+	/**
+	 * Everything the rules' CQL may retrieve about the patient: the record, the Conditions, and the Medications the
+	 * orders reference (the translator reads {@code [MedicationRequest: "value set"]} as the orders coded in the value
+	 * set plus those whose referenced Medication is; it matches the Medication by the id the reference ends in, so each
+	 * is given with its plain id).
+	 */
 	List<Resource> patientData() {
 		List<Resource> data = new ArrayList<>();
 		data.add(record.patient());
 		data.addAll(record.observations());
 		data.addAll(record.medications());
 		data.addAll(conditions);
+		java.util.Set<String> ids = new java.util.HashSet<>();
+		for (Medication medication : medications.values()) {
+			String id = medication.getIdElement().getIdPart();
+			if (id != null && ids.add(id)) {
+				boolean plain = id.equals(medication.getIdElement().getValue());
+				data.add(plain ? medication : (Medication) medication.copy().setId(id));
+			}
+		}
 		return data;
 	}
 }

@@ -89,14 +89,15 @@ public class GuidanceLogic {
 	}
 
 	private CqlEvaluator evaluator(RequestDetails request) {
-		return evaluators.get("content", changeCounter.current(request), key -> {
+		long version = changeCounter.current(request);
+		return evaluators.get("content", version, key -> {
 			List<Library> libraries = new ArrayList<>();
 			for (IBaseResource found : daoRegistry.getResourceDao("Library")
 					.search(SearchParameterMap.newSynchronous(), request).getAllResources()) {
 				libraries.add((Library) found);
 			}
 			ValueSetTerminology terminology = new ValueSetTerminology(validationSupport,
-					(system, code, url) -> valueSets.anyIn(List.of(new Coding(system, code, null)), url));
+					(system, code, url) -> valueSets.anyIn(List.of(new Coding(system, code, null)), url, version));
 			return new CqlEvaluator(CompiledLibraries.of(libraries), terminology);
 		});
 	}

@@ -26,9 +26,18 @@ public class ValueSetMembership {
 	}
 
 	public boolean anyIn(List<Coding> codings, String valueSetUrl) {
+		return anyIn(codings, valueSetUrl, answers.currentVersion());
+	}
+
+	/**
+	 * The same, for a caller that already knows the content version it works at (a CQL evaluator lives for one
+	 * version and asks this for every code its queries test: reading the version each time was a database query per
+	 * code, most of a patient-view call's CPU).
+	 */
+	public boolean anyIn(List<Coding> codings, String valueSetUrl, long version) {
 		for (Coding coding : codings) {
 			if (coding.hasSystem() && coding.hasCode()
-					&& answers.get(valueSetUrl + "|" + coding.getSystem() + "|" + coding.getCode(),
+					&& answers.get(valueSetUrl + "|" + coding.getSystem() + "|" + coding.getCode(), version,
 							key -> isIn(coding, valueSetUrl))) {
 				return true;
 			}
