@@ -58,6 +58,7 @@ class CdsHooksController {
 	private final CdsPrefetchSvc prefetch;
 	private final FeedbackStore feedback;
 	private final IssuedCards issued;
+	private final ReferencedMedications referencedMedications;
 	private final ObjectMapper requestMapper;
 	private final ObjectMapper responseMapper;
 	private final AdhdkbProperties properties;
@@ -67,7 +68,7 @@ class CdsHooksController {
 	private final boolean feedbackAllowed;
 
 	CdsHooksController(CdsServiceCatalog catalog, CdsPrefetchSvc prefetch, FeedbackStore feedback, IssuedCards issued,
-			FhirContext fhirContext,
+			ReferencedMedications referencedMedications, FhirContext fhirContext,
 			AdhdkbProperties properties, FhirServerPolicy fhirServers,
 			@Value("${adhdkb.cds.max-prefetch-size:5MB}") org.springframework.util.unit.DataSize maxPrefetchSize,
 			@Value("${adhdkb.cds.max-feedback-items:50}") int maxFeedbackItems,
@@ -77,6 +78,7 @@ class CdsHooksController {
 		this.prefetch = prefetch;
 		this.feedback = feedback;
 		this.issued = issued;
+		this.referencedMedications = referencedMedications;
 		// HAPI's mapper parses the FHIR resources inside the context and prefetch into model objects.
 		this.requestMapper = new CdsHooksObjectMapperFactory(fhirContext).newMapper();
 		this.requestParser = new CdsServiceRequestJsonDeserializer(fhirContext, requestMapper);
@@ -124,7 +126,7 @@ class CdsHooksController {
 		String pagesBase = fhirBase.endsWith(FhirRestConfig.FHIR_PATH)
 				? fhirBase.substring(0, fhirBase.length() - FhirRestConfig.FHIR_PATH.length()) : fhirBase;
 		HookCall call = new HookCall(hook, fhirBase, pagesBase, new SystemRequestDetails());
-		HookData data = HookData.from(request, service.descriptor().getPrefetch().keySet());
+		HookData data = referencedMedications.resolve(HookData.from(request, service.descriptor().getPrefetch().keySet()));
 		List<CardJson.Card> cards = service.review().apply(data, call);
 		String hookInstance = json.path("hookInstance").asText(null);
 		issued.remember(id, data.patientId(), hookInstance, json.path("fhirServer").asText(null), cards);

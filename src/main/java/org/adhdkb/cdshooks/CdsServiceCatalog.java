@@ -140,9 +140,9 @@ class CdsServiceCatalog {
 		Set<String> knowledgeTypes = new LinkedHashSet<>();
 		for (String url : libraryUrls) {
 			for (DataRequirement requirement : artifacts.byCanonical(Library.class, url, request).getDataRequirement()) {
-				// a Medication is what an order names, the EHR's (HookData.patientData), not the product catalogue: the
-				// translator asks for it to resolve medicationReference, and matching each order against every
-				// Medication of the content was most of a patient-view call's CPU
+				// a Medication is what an order names, the EHR's, not the product catalogue: the translator asks for it
+				// to resolve medicationReference, which ReferencedMedications has already turned into the order's code
+				// (matching each order against every Medication of the content was most of a patient-view call's CPU)
 				if (!PrefetchTemplates.inPatientCompartment(requirement.getType(), fhir)
 						&& !requirement.getType().equals("Medication")) {
 					knowledgeTypes.add(requirement.getType());

@@ -18,6 +18,7 @@ import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.MedicationStatement;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 
 /**
@@ -92,7 +93,9 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 		}
 		List<Resource> medications = new ArrayList<>(record.medications());
 		for (MedicationRequest draft : draftOrders) {
-			medications.add(draft.copy().setStatus(MedicationRequest.MedicationRequestStatus.ACTIVE));
+			// coded with its Medication's code, as ReferencedMedications codes the record's orders
+			MedicationRequest active = draft.copy().setStatus(MedicationRequest.MedicationRequestStatus.ACTIVE);
+			medications.add(ReferencedMedications.withCode(active, referencedMedication(draft)));
 		}
 		return new HookData(patientId, new PatientRecord(record.patient(), record.observations(), medications), conditions,
 				draftOrders, this.medications, request);
@@ -121,24 +124,37 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 	 * prefetch Bundles; null for a medicationCodeableConcept or a reference found nowhere here.
 	 */
 	Medication referencedMedication(MedicationRequest order) {
-		if (!order.hasMedicationReference()) {
-			return null;
-		}
-		if (order.getMedicationReference().getResource() instanceof Medication m) {
-			return m;
-		}
-		String reference = order.getMedicationReference().getReference();
-		return reference == null ? null : reference.startsWith("#") ? contained(order) : medications.get(reference);
+		return order.getMedication() instanceof Reference reference ? referencedMedication(order, reference) : null;
 	}
 
-	private static Medication contained(MedicationRequest order) {
-		String reference = order.hasMedicationReference() ? order.getMedicationReference().getReference() : null;
-		if (order.hasMedicationReference() && order.getMedicationReference().getResource() instanceof Medication m) {
+	/** The Medication a reference of an order or statement names, without fetching; null when not found here. */
+	Medication referencedMedication(Resource medicine, Reference reference) {
+		if (reference.getResource() instanceof Medication m) {
 			return m;
 		}
-		if (reference != null && reference.startsWith("#")) {
-			for (Resource contained : order.getContained()) {
-				if (contained instanceof Medication m && reference.substring(1).equals(contained.getIdElement().getIdPart())) {
+		String url = reference.getReference();
+		if (url == null) {
+			return null;
+		}
+		return url.startsWith("#") ? containedIn(medicine, url.substring(1)) : medications.get(url);
+	}
+
+	/** A contained or already resolved Medication of an order; null for anything else. */
+	private static Medication contained(MedicationRequest order) {
+		if (!(order.getMedication() instanceof Reference reference)) {
+			return null;
+		}
+		if (reference.getResource() instanceof Medication m) {
+			return m;
+		}
+		String url = reference.getReference();
+		return url != null && url.startsWith("#") ? containedIn(order, url.substring(1)) : null;
+	}
+
+	private static Medication containedIn(Resource medicine, String id) {
+		if (medicine instanceof org.hl7.fhir.r4.model.DomainResource domain) {
+			for (Resource contained : domain.getContained()) {
+				if (contained instanceof Medication m && id.equals(contained.getIdElement().getIdPart())) {
 					return m;
 				}
 			}
@@ -192,10 +208,8 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 	}
 
 	/**
-	 * Everything the rules' CQL may retrieve about the patient: the record, the Conditions, and the Medications the
-	 * orders reference (the translator reads {@code [MedicationRequest: "value set"]} as the orders coded in the value
-	 * set plus those whose referenced Medication is; it matches the Medication by the id the reference ends in, so each
-	 * is given with its plain id).
+	 * Everything the rules' CQL may retrieve about the patient: the record (its orders and statements coded with their
+	 * Medication's code, see {@link ReferencedMedications}) and the Conditions.
 	 */
 	List<Resource> patientData() {
 		List<Resource> data = new ArrayList<>();
@@ -203,14 +217,6 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 		data.addAll(record.observations());
 		data.addAll(record.medications());
 		data.addAll(conditions);
-		java.util.Set<String> ids = new java.util.HashSet<>();
-		for (Medication medication : medications.values()) {
-			String id = medication.getIdElement().getIdPart();
-			if (id != null && ids.add(id)) {
-				boolean plain = id.equals(medication.getIdElement().getValue());
-				data.add(plain ? medication : (Medication) medication.copy().setId(id));
-			}
-		}
 		return data;
 	}
 }

@@ -10,9 +10,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
-import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
-import ca.uhn.hapi.fhir.cdshooks.svc.prefetch.CdsPrefetchFhirClientSvc;
 import org.adhdkb.guidance.KnowledgeArtifacts;
 import org.adhdkb.guidance.PatientRecord;
 import org.adhdkb.guidance.PlanApplier;
@@ -21,18 +18,14 @@ import org.adhdkb.medication.DosingPlan;
 import org.adhdkb.medication.PatientFacts;
 import org.adhdkb.medication.ProductCatalog;
 import org.adhdkb.medication.UnitStrength;
-import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.ActivityDefinition;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Dosage;
-import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.Resource;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
-import org.springframework.util.unit.DataSize;
 
 /**
  * order-select and order-sign: finds the product line of each draft MedicationRequest from its code (the line's
@@ -52,18 +45,12 @@ class OrderReview {
 	private final PlanApplier applier;
 	private final EcaRules rules;
 	private final CardFactory cards;
-	private final CdsPrefetchFhirClientSvc fhirServer;
-	private final long maxFetchBytes;
 
-	OrderReview(KnowledgeArtifacts artifacts, PlanApplier applier, EcaRules rules, CardFactory cards, FhirContext fhirContext,
-			@Value("${adhdkb.cds.max-prefetch-size:5MB}") DataSize maxFetchSize) {
+	OrderReview(KnowledgeArtifacts artifacts, PlanApplier applier, EcaRules rules, CardFactory cards) {
 		this.artifacts = artifacts;
 		this.applier = applier;
 		this.rules = rules;
 		this.cards = cards;
-		// the context whose FHIR client CdsHooksConfig restricted for prefetch fetches (policy, budget, no redirects)
-		this.fhirServer = new CdsPrefetchFhirClientSvc(fhirContext);
-		this.maxFetchBytes = maxFetchSize.toBytes();
 	}
 
 	/**
@@ -354,35 +341,9 @@ class OrderReview {
 		return null;
 	}
 
-	/**
-	 * The Medication an order references: contained, in the call's Bundles, or read from the client's fhirServer
-	 * (with its access token, under the same rules and byte budget as prefetch); null for a medicationCodeableConcept.
-	 * A referenced Medication that cannot be had is data the check needs: 412.
-	 */
-	private Medication medicationOf(MedicationRequest order, HookData data) {
-		Medication found = data.referencedMedication(order);
-		if (found != null || !order.hasMedicationReference() || !order.getMedicationReference().hasReference()
-				|| order.getMedicationReference().getReference().startsWith("#")) {
-			return found;
-		}
-		String reference = order.getMedicationReference().getReference();
-		IdType id = new IdType(reference);
-		if (!"Medication".equals(id.getResourceType()) || !id.hasIdPart() || id.isAbsolute()
-				|| data.request() == null || data.request().getFhirServer() == null) {
-			throw new PreconditionFailedException("The draft order's medication " + reference
-					+ " is neither in the request nor readable from fhirServer");
-		}
-		try {
-			IBaseResource read = PrefetchHttpClient.withBudget(maxFetchBytes,
-					() -> fhirServer.resourceFromUrl(data.request(), "Medication/" + id.getIdPart()));
-			if (read instanceof Medication medication) {
-				data.medications().put(reference, medication);
-				return medication;
-			}
-		} catch (RuntimeException e) {
-			// as for prefetch: our words, never the remote server's answer
-		}
-		throw new PreconditionFailedException("The draft order's medication " + reference + " could not be read from fhirServer");
+	/** The Medication an order references (ReferencedMedications has resolved every one, or answered 412). */
+	private static Medication medicationOf(MedicationRequest order, HookData data) {
+		return data.referencedMedication(order);
 	}
 
 	/**

@@ -226,6 +226,16 @@ class CdsHooksCasesTest extends ServerTestBase {
 			}
 		}
 		bundle.put("total", entries.size());
+		if (type.equals("MedicationRequest")) {
+			// the Medications the orders reference, as a client that resolves them sends them (search mode include)
+			for (JsonNode resource : testCase.get("resources")) {
+				if (resource.get("resourceType").asText().equals("Medication")) {
+					ObjectNode entry = entries.addObject();
+					entry.set("resource", resource);
+					entry.putObject("search").put("mode", "include");
+				}
+			}
+		}
 		return bundle;
 	}
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.adhdkb.security.TestIssuer;
 import org.adhdkb.testing.ServerTestBase;
@@ -108,6 +109,35 @@ class CdsHooksProtocolTest extends ServerTestBase {
 		ObjectNode notOurs = request("patient-view", "p1", null);
 		notOurs.put("fhirServer", "http://localhost:1/fhir");
 		assertError(post("/cds-services/adhd-patient-view", notOurs), 400);
+	}
+
+	@Test
+	void aRecordOrderWhoseMedicationCannotBeReadIs412() throws IOException {
+		String order = """
+				{"resourceType":"MedicationRequest","id":"p-ref-order","status":"active","intent":"order",
+				 "medicationReference":{"reference":"Medication/ehr-only-med"},"subject":{"reference":"Patient/p-ref"},
+				 "authoredOn":"2026-01-01"}""";
+		ObjectNode call = request("patient-view", "p-ref", null);
+		nullPrefetch(call);
+		ObjectNode orders = emptyBundle();
+		orders.putArray("entry").addObject().set("resource", JSON.readTree(order));
+		((ObjectNode) call.get("prefetch")).set("medications", orders);
+		// the patient takes something the rules cannot name: no decision on it, no silent omission
+		HttpResponse<String> missing = post("/cds-services/adhd-patient-view", call);
+		assertError(missing, 412);
+		assertThat(missing.body()).contains("Medication/ehr-only-med");
+
+		// the same order with its Medication in the Bundle, as a client that resolves references sends it
+		ObjectNode included = ((ArrayNode) orders.get("entry")).addObject();
+		included.set("resource", JSON.readTree("""
+				{"resourceType":"Medication","id":"ehr-only-med","code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm",
+				 "code":"349594","display":"atomoxetine 40 MG Oral Capsule"}]}}"""));
+		included.putObject("search").put("mode", "include");
+		HttpResponse<String> resolved = post("/cds-services/adhd-patient-view", call);
+		assertThat(resolved.statusCode()).as(resolved.body()).isEqualTo(200);
+		// the rules read the order as atomoxetine: on an ADHD medicine since January, and no vital signs recorded
+		assertThat(CdsHooksSupport.checkedResponse(resolved.body()).findValuesAsText("summary"))
+				.contains("No blood pressure or heart rate recorded since the ADHD medication change on 2026-01-01");
 	}
 
 	@Test
