@@ -134,7 +134,8 @@ f:close()
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
-TABLE="$RESULTS/$(date +%Y-%m-%d)-load.md"
+# date, time and commit: two runs on one day keep both tables
+TABLE="$RESULTS/$(date -u +%Y-%m-%d-%H%M)-load-$(git rev-parse --short HEAD 2>/dev/null || echo unknown).md"
 FAILED=0
 FLOOR_RPS=""
 {
