@@ -129,6 +129,16 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 
 	/** The Medication a reference of an order or statement names, without fetching; null when not found here. */
 	Medication referencedMedication(Resource medicine, Reference reference) {
+		return referenced(medicine, reference, medications);
+	}
+
+	/** A contained or already resolved Medication of an order; null for anything else. */
+	private static Medication contained(MedicationRequest order) {
+		return order.getMedication() instanceof Reference reference ? referenced(order, reference, Map.of()) : null;
+	}
+
+	/** The reference's Medication: resolved on the reference, contained, or among {@code known} by its url. */
+	private static Medication referenced(Resource medicine, Reference reference, Map<String, Medication> known) {
 		if (reference.getResource() instanceof Medication m) {
 			return m;
 		}
@@ -136,19 +146,7 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 		if (url == null) {
 			return null;
 		}
-		return url.startsWith("#") ? containedIn(medicine, url.substring(1)) : medications.get(url);
-	}
-
-	/** A contained or already resolved Medication of an order; null for anything else. */
-	private static Medication contained(MedicationRequest order) {
-		if (!(order.getMedication() instanceof Reference reference)) {
-			return null;
-		}
-		if (reference.getResource() instanceof Medication m) {
-			return m;
-		}
-		String url = reference.getReference();
-		return url != null && url.startsWith("#") ? containedIn(order, url.substring(1)) : null;
+		return url.startsWith("#") ? containedIn(medicine, url.substring(1)) : known.get(url);
 	}
 
 	private static Medication containedIn(Resource medicine, String id) {

@@ -33,7 +33,7 @@ import org.springframework.stereotype.Component;
  * with the product's strength ({@link DraftDose}), checks it against the line's dosing for this patient (maximum,
  * starting dose for a new patient, weight needed or out of date, dose unreadable, a unit that alone is too much),
  * says so when a product with an ADHD ingredient has no ADHD dosing here, then fires the content's eca-rules for it
- * (interactions, follow-up).
+ * (interactions, follow-up). A medicationReference is already resolved ({@link ReferencedMedications}, or 412).
  */
 @Component
 class OrderReview {
@@ -68,7 +68,7 @@ class OrderReview {
 		boolean weightCardGiven = false;
 		HookData withOrders = data.withDraftOrdersActive(); // the rules see every order of the call as taken
 		for (MedicationRequest draft : data.draftOrders()) {
-			Medication own = medicationOf(draft, data);
+			Medication own = data.referencedMedication(draft);
 			CodeableConcept code = HookData.medicationCode(draft, own);
 			ProductCatalog.Ordered ordered = catalog.find(code, own);
 			if (!ordered.checkable()) {
@@ -105,7 +105,7 @@ class OrderReview {
 	}
 
 	private DraftDose doseOf(MedicationRequest order, HookData data, ProductCatalog catalog) {
-		Medication own = medicationOf(order, data);
+		Medication own = data.referencedMedication(order);
 		return doseOf(order, catalog.find(HookData.medicationCode(order, own), own));
 	}
 
@@ -331,7 +331,7 @@ class OrderReview {
 		for (Resource resource : data.record().medications()) {
 			if (resource instanceof MedicationRequest order && PatientRecord.isActive(order)
 					&& !Objects.equals(order.getIdElement().getIdPart(), draft.getIdElement().getIdPart())) {
-				Medication own = medicationOf(order, data);
+				Medication own = data.referencedMedication(order);
 				ProductCatalog.Ordered same = catalog.find(HookData.medicationCode(order, own), own);
 				if (same.lines().stream().anyMatch(line -> lines.contains(line.getIdElement().getIdPart()))) {
 					return order;
@@ -339,11 +339,6 @@ class OrderReview {
 			}
 		}
 		return null;
-	}
-
-	/** The Medication an order references (ReferencedMedications has resolved every one, or answered 412). */
-	private static Medication medicationOf(MedicationRequest order, HookData data) {
-		return data.referencedMedication(order);
 	}
 
 	/**
