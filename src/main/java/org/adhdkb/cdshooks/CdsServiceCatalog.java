@@ -108,7 +108,9 @@ class CdsServiceCatalog {
 		}
 		Map<String, HookService> built = new LinkedHashMap<>();
 		rulesByHook.forEach((hook, rules) -> {
-			HookRules hookRules = hookRules(hook, rules, request);
+			// the dose checks read the patient's facts with Library AdhdPatientFacts: its data is prefetched too
+			HookRules hookRules = hookRules(hook, rules,
+					ORDER_HOOKS.contains(hook) ? List.of(OrderReview.PATIENT_FACTS) : List.of(), request);
 			Map<String, String> prefetch = PrefetchTemplates.of(requirements(hookRules, request), fhir,
 					this::expansion);
 			// every hook is about a patient: the Patient read is always asked for, whatever the rules retrieve
@@ -123,7 +125,8 @@ class CdsServiceCatalog {
 				prefetch.put(PrefetchTemplates.key("MedicationRequest"),
 						"MedicationRequest?subject=Patient/{{context.patientId}}");
 				service = HookService.of(SERVICE_PREFIX + hook, hook, TITLES.get(hook),
-						DOSE_CHECKS + (description.isEmpty() ? "" : " Rules: " + description), prefetch, orders::review);
+						DOSE_CHECKS + (description.isEmpty() ? "" : " Rules: " + description), prefetch,
+						(data, call) -> orders.review(hookRules, data, call));
 			} else {
 				service = HookService.of(SERVICE_PREFIX + hook, hook, TITLES.getOrDefault(hook, "ADHD guidance: " + hook),
 						(description.isEmpty() ? "No rules in the content yet." : "Rules: " + description), prefetch, (data, call) -> eca.fireAll(hookRules, data, call));
@@ -133,9 +136,17 @@ class CdsServiceCatalog {
 		return built;
 	}
 
-	private HookRules hookRules(String hook, List<PlanDefinition> rules, RequestDetails request) {
+	private HookRules hookRules(String hook, List<PlanDefinition> rules, List<String> alsoRead, RequestDetails request) {
 		Set<String> libraryUrls = new LinkedHashSet<>();
 		rules.forEach(rule -> rule.getLibrary().forEach(library -> libraryUrls.add(library.getValue())));
+		for (String url : alsoRead) {
+			try {
+				artifacts.byCanonical(Library.class, url, request);
+				libraryUrls.add(url);
+			} catch (ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException noContentYet) {
+				// a server without content offers the services and answers no cards
+			}
+		}
 		List<CanonicalType> libraries = libraryUrls.stream().map(CanonicalType::new).toList();
 		Set<String> knowledgeTypes = new LinkedHashSet<>();
 		for (String url : libraryUrls) {

@@ -3,13 +3,10 @@ package org.adhdkb.cdshooks;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.Period;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,7 +18,6 @@ import org.hl7.fhir.r4.model.ActivityDefinition;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.MedicationKnowledge.MedicationKnowledgeAdministrationGuidelinesComponent;
-import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.RelatedArtifact;
@@ -48,10 +44,10 @@ record DoseInputs(BigDecimal weightKg, LocalDate weighedOn, BigDecimal ageYears,
 	private static final String RELATED_ARTIFACT = "http://adhdkb.org/fhir/StructureDefinition/related-artifact";
 	private static final Pattern BOUND = Pattern.compile("\\s*(<=|>=|<|>)\\s*([0-9.]+)\\s*(\\S+)\\s*");
 
-	static DoseInputs of(PatientRecord record, PatientFacts facts, MedicationKnowledge medicine, DosingPlan plan,
+	static DoseInputs of(LocalDate weighedOn, PatientFacts facts, MedicationKnowledge medicine, DosingPlan plan,
 			ActivityDefinition measureWeight) {
 		MedicationKnowledgeAdministrationGuidelinesComponent band = band(medicine, plan);
-		return new DoseInputs(facts.weightKg(), weighedOn(record), facts.ageYears(),
+		return new DoseInputs(facts.weightKg(), weighedOn, facts.ageYears(),
 				band == null ? null : words(band), band == null || dependsOnWeight(band),
 				currentFor(measureWeight, facts.ageYears()), band == null ? List.of() : maximumSources(medicine, band));
 	}
@@ -85,17 +81,6 @@ record DoseInputs(BigDecimal weightKg, LocalDate weighedOn, BigDecimal ageYears,
 	private static MedicationKnowledgeAdministrationGuidelinesComponent band(MedicationKnowledge medicine, DosingPlan plan) {
 		return medicine.getAdministrationGuidelines().stream()
 				.filter(b -> Objects.equals(b.getId(), plan.band())).findFirst().orElse(null);
-	}
-
-	/** The newest usable body weight's day, chosen as {@link PatientRecord#weightKg()} chooses the weight. */
-	private static LocalDate weighedOn(PatientRecord record) {
-		Optional<Observation> newest = record.observations().stream()
-				.filter(o -> PatientRecord.usable(o) && o.hasValueQuantity()
-						&& PatientRecord.hasCode(o.getCode(), PatientRecord.LOINC, PatientRecord.BODY_WEIGHT))
-				.max(Comparator.comparing(PatientRecord::effective));
-		return newest.filter(o -> PatientRecord.effective(o).getTime() > 0)
-				.map(o -> PatientRecord.effective(o).toInstant().atOffset(ZoneOffset.UTC).toLocalDate())
-				.orElse(null);
 	}
 
 	/** The band's patient characteristics in words: "body weight up to 70 kg, age 6 to 17 years". */

@@ -3,6 +3,7 @@ package org.adhdkb.cdshooks;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.Period;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
+import org.adhdkb.guidance.GuidanceLogic;
 import org.adhdkb.guidance.KnowledgeArtifacts;
 import org.adhdkb.guidance.PatientRecord;
 import org.adhdkb.guidance.PlanApplier;
@@ -19,11 +21,13 @@ import org.adhdkb.medication.PatientFacts;
 import org.adhdkb.medication.ProductCatalog;
 import org.adhdkb.medication.UnitStrength;
 import org.hl7.fhir.r4.model.ActivityDefinition;
+import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Dosage;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Resource;
 import org.springframework.stereotype.Component;
 
@@ -39,15 +43,20 @@ import org.springframework.stereotype.Component;
 class OrderReview {
 
 	static final String MEASURE_WEIGHT = "http://adhdkb.org/fhir/ActivityDefinition/measure-weight";
+	/** The CQL that reads what dosing depends on from the record: age, weight and the dosing conditions. */
+	static final String PATIENT_FACTS = "http://adhdkb.org/fhir/Library/AdhdPatientFacts";
+	private static final List<String> FACTS = List.of("Age in years", "Body weight in kg", "Latest body weight", "Dosing conditions");
 	private static final String USUAL_LIMIT = "http://adhdkb.org/fhir/StructureDefinition/usual-limit";
 
 	private final KnowledgeArtifacts artifacts;
 	private final PlanApplier applier;
 	private final EcaRules rules;
 	private final CardFactory cards;
+	private final GuidanceLogic logic;
 
-	OrderReview(KnowledgeArtifacts artifacts, PlanApplier applier, EcaRules rules, CardFactory cards) {
+	OrderReview(KnowledgeArtifacts artifacts, PlanApplier applier, EcaRules rules, CardFactory cards, GuidanceLogic logic) {
 		this.artifacts = artifacts;
+		this.logic = logic;
 		this.applier = applier;
 		this.rules = rules;
 		this.cards = cards;
@@ -60,8 +69,33 @@ class OrderReview {
 	 */
 	private record Check(MedicationKnowledge medicine, DosingPlan plan, BigDecimal ceiling, String scope, boolean oneLine) {}
 
-	List<CardJson.Card> review(HookData data, HookCall call) {
-		PatientFacts facts = applier.factsOf(data.record());
+	/** What dosing depends on, as the content's CQL reads it from the record, and the day of the weight it used. */
+	private record RecordFacts(PatientFacts facts, LocalDate weighedOn) {}
+
+	/**
+	 * Age, weight and dosing conditions from Library AdhdPatientFacts over the call's data: the same reading of the
+	 * record as the guidance's, with the conditions' codes and thresholds from CodeSystem patient-characteristic
+	 * (the eGFR bounds of the renal bands, the metabolizer phenotype), never a second reading in Java.
+	 */
+	private RecordFacts factsOf(HookRules hook, HookData data, HookCall call) {
+		GuidanceLogic.Definitions read = logic.definitions(List.of(new CanonicalType(PATIENT_FACTS)), data.patientData(),
+				hook.knowledge(), call.request());
+		read.evaluate(FACTS);
+		BigDecimal age = read.value("Age in years") instanceof Integer years ? BigDecimal.valueOf(years) : null;
+		BigDecimal weight = read.value("Body weight in kg") instanceof org.opencds.cqf.cql.engine.runtime.Quantity kg
+				&& kg.getValue() != null ? kg.getValue().stripTrailingZeros() : null;
+		LocalDate weighedOn = read.value("Latest body weight") instanceof Observation latest && weight != null
+				&& PatientRecord.effective(latest).getTime() > 0
+				? PatientRecord.effective(latest).toInstant().atOffset(ZoneOffset.UTC).toLocalDate() : null;
+		Set<String> conditions = new HashSet<>();
+		if (read.value("Dosing conditions") instanceof Iterable<?> codes) {
+			codes.forEach(code -> conditions.add(String.valueOf(code)));
+		}
+		return new RecordFacts(new PatientFacts(age, weight, conditions), weighedOn);
+	}
+
+	List<CardJson.Card> review(HookRules hook, HookData data, HookCall call) {
+		RecordFacts read = null; // read for the first order to check: a call without one needs no knowledge at all
 		ProductCatalog catalog = artifacts.productCatalog(call.request());
 		List<CardJson.Card> result = new ArrayList<>();
 		Set<String> fired = new HashSet<>();
@@ -77,12 +111,16 @@ class OrderReview {
 				}
 				continue; // not an ADHD medicine
 			}
+			if (read == null) {
+				read = factsOf(hook, data, call);
+			}
+			PatientFacts facts = read.facts();
 			Check check = check(ordered, facts);
 			DraftDose dose = doseOf(draft, ordered);
 			MedicationRequest current = currentOrder(data, ordered, draft, catalog);
 			// read only for an order to check: a call without one needs no knowledge at all
 			ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
-			DoseInputs inputs = DoseInputs.of(data.record(), facts, check.medicine(), check.plan(), measureWeight);
+			DoseInputs inputs = DoseInputs.of(read.weighedOn(), facts, check.medicine(), check.plan(), measureWeight);
 			result.addAll(doseCards(draft, ordered, check, dose, current == null, inputs, catalog, call));
 			if (check.plan().missingWeight() && !weightCardGiven) {
 				result.add(weightNeeded(check.medicine(), data, call));

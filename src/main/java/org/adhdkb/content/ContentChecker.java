@@ -122,6 +122,7 @@ public class ContentChecker {
 		checkReferences(contentPackage, resources, problems);
 		ProductChecks.check(resources, problems);
 		CqlContentRules.check(resources, problems);
+		checkDosingConditionBindings(resources, problems);
 		if (contentPackage.sourceTable() != null) {
 			problems.addAll(CodeSources.parse(contentPackage.sourceTable())
 					.check(contentPackage.files(), contentPackage.canonical()));
@@ -240,6 +241,47 @@ public class ContentChecker {
 								"MedicationKnowledge.administrationGuidelines[" + g + "].patientCharacteristics[" + c + "].value",
 								"'" + value.getValue() + "' is not a bound like '<=70 kg' (op number UCUM-unit)"));
 					}
+				}
+			}
+		}
+	}
+
+	private static final String PATIENT_CHARACTERISTIC = "http://adhdkb.org/fhir/CodeSystem/patient-characteristic";
+	private static final String DOSING_CONDITION_RESULTS = "http://adhdkb.org/fhir/ValueSet/dosing-condition-results";
+
+	/**
+	 * The CQL reads a dosing condition from the results CodeSystem patient-characteristic binds it to: each result
+	 * code must be in the value set the CQL retrieves (and so prefetches), and each bound must be readable.
+	 */
+	private static void checkDosingConditionBindings(Map<String, Resource> resources, List<ContentProblem> problems) {
+		String path = null;
+		org.hl7.fhir.r4.model.CodeSystem characteristics = null;
+		Set<String> retrieved = new HashSet<>();
+		for (Map.Entry<String, Resource> entry : resources.entrySet()) {
+			if (entry.getValue() instanceof org.hl7.fhir.r4.model.CodeSystem codeSystem
+					&& PATIENT_CHARACTERISTIC.equals(codeSystem.getUrl())) {
+				path = entry.getKey();
+				characteristics = codeSystem;
+			} else if (entry.getValue() instanceof org.hl7.fhir.r4.model.ValueSet valueSet
+					&& DOSING_CONDITION_RESULTS.equals(valueSet.getUrl())) {
+				valueSet.getCompose().getInclude().forEach(include -> include.getConcept()
+						.forEach(concept -> retrieved.add(include.getSystem() + "|" + concept.getCode())));
+			}
+		}
+		if (characteristics == null) {
+			return;
+		}
+		for (var concept : characteristics.getConcept()) {
+			for (var property : concept.getProperty()) {
+				String where = "CodeSystem.concept[" + concept.getCode() + "].property[" + property.getCode() + "]";
+				if ("observation-code".equals(property.getCode()) && property.getValue() instanceof org.hl7.fhir.r4.model.Coding coding
+						&& !retrieved.contains(coding.getSystem() + "|" + coding.getCode())) {
+					problems.add(new ContentProblem(path, where, coding.getSystem() + "|" + coding.getCode()
+							+ " is not in ValueSet dosing-condition-results, so the CQL never sees such a result"));
+				}
+				if ("observation-bound".equals(property.getCode()) && !DosingCalculator.isReadableBound(property.getValue().primitiveValue())) {
+					problems.add(new ContentProblem(path, where,
+							"'" + property.getValue().primitiveValue() + "' is not a bound like '<30 mL/min/{1.73_m2}' (op number UCUM-unit)"));
 				}
 			}
 		}

@@ -1,12 +1,12 @@
 package org.adhdkb.guidance;
 
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import org.adhdkb.medication.PatientFacts;
 import org.hl7.fhir.r4.model.ActivityDefinition;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Base;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.CommunicationRequest;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DomainResource;
@@ -25,7 +25,6 @@ import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Task;
 import org.springframework.stereotype.Component;
 
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -46,17 +45,16 @@ public class PlanApplier {
 
 	static final String UCUM = "http://unitsofmeasure.org";
 	private static final String ACTION_PATH = "action.";
+	/** The dosing conditions with their data bindings (Library AdhdPatientFacts reads them). */
+	private static final String PATIENT_CHARACTERISTIC = "http://adhdkb.org/fhir/CodeSystem/patient-characteristic";
 
 	private final KnowledgeArtifacts artifacts;
 	private final PatientRecordReader records;
-	private final ValueSetMembership valueSets;
 	private final GuidanceLogic logic;
 
-	public PlanApplier(KnowledgeArtifacts artifacts, PatientRecordReader records, ValueSetMembership valueSets,
-			GuidanceLogic logic) {
+	public PlanApplier(KnowledgeArtifacts artifacts, PatientRecordReader records, GuidanceLogic logic) {
 		this.artifacts = artifacts;
 		this.records = records;
-		this.valueSets = valueSets;
 		this.logic = logic;
 	}
 
@@ -70,7 +68,7 @@ public class PlanApplier {
 	/** Applies a plan to a record the caller already holds (CDS Hooks builds it from the prefetch). */
 	public CarePlan apply(PlanDefinition plan, Context context, PatientRecord record, RequestDetails request) {
 		return apply(plan, context, record, logic.definitions(plan.getLibrary(),
-				data(record, medicineOf(plan.getRelatedArtifact(), request)), request), request);
+				data(record, medicineOf(plan.getRelatedArtifact(), request), request), request), request);
 	}
 
 	/**
@@ -127,7 +125,7 @@ public class PlanApplier {
 		if (medicine == null && activity.hasProductCodeableConcept()) {
 			medicine = artifacts.medicineByCode(activity.getProductCodeableConcept(), request);
 		}
-		GuidanceLogic.Definitions scope = logic.definitions(activity.getLibrary(), data(record, medicine), request);
+		GuidanceLogic.Definitions scope = logic.definitions(activity.getLibrary(), data(record, medicine, request), request);
 		return createRequest(activity, context, scope, "request");
 	}
 
@@ -268,11 +266,15 @@ public class PlanApplier {
 			return planScope;
 		}
 		MedicationKnowledge medicine = medicineOf(activity.getRelatedArtifact(), request);
-		return logic.definitions(activity.getLibrary(), data(record, medicine), request);
+		return logic.definitions(activity.getLibrary(), data(record, medicine, request), request);
 	}
 
-	/** What the CQL may retrieve: the patient's record, and the MedicationKnowledge the artifact depends on. */
-	private static List<Resource> data(PatientRecord record, MedicationKnowledge medicine) {
+	/**
+	 * What the CQL may retrieve: the patient's record, the MedicationKnowledge the artifact depends on, and
+	 * CodeSystem patient-characteristic, whose data bindings (result codes and thresholds of the dosing conditions)
+	 * Library AdhdPatientFacts reads.
+	 */
+	private List<Resource> data(PatientRecord record, MedicationKnowledge medicine, RequestDetails request) {
 		List<Resource> data = new ArrayList<>();
 		data.add(record.patient());
 		data.addAll(record.observations());
@@ -280,6 +282,7 @@ public class PlanApplier {
 		if (medicine != null) {
 			data.add(medicine);
 		}
+		data.add(artifacts.byCanonical(CodeSystem.class, PATIENT_CHARACTERISTIC, request));
 		return data;
 	}
 
@@ -292,18 +295,6 @@ public class PlanApplier {
 			}
 		}
 		return null;
-	}
-
-	/** What dosing depends on for this patient today: age, weight, and the CYP2D6 conditions of their record. */
-	public PatientFacts factsOf(PatientRecord record) {
-		Set<String> conditions = new HashSet<>();
-		if (valueSets.anyIn(record.activeMedicationCodings(), ValueSetMembership.STRONG_CYP2D6_INHIBITORS)) {
-			conditions.add("strong-cyp2d6-inhibitor");
-		}
-		if (record.cyp2d6PoorMetabolizer()) {
-			conditions.add("cyp2d6-poor-metabolizer");
-		}
-		return new PatientFacts(record.ageYears(LocalDate.now()), record.weightKg(), conditions);
 	}
 
 	/**

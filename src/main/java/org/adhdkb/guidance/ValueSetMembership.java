@@ -15,7 +15,6 @@ import java.util.List;
 public class ValueSetMembership {
 
 	public static final String SSRIS = "http://adhdkb.org/fhir/ValueSet/ssri-medications";
-	public static final String STRONG_CYP2D6_INHIBITORS = "http://adhdkb.org/fhir/ValueSet/strong-cyp2d6-inhibitors";
 
 	private final IValidationSupport validationSupport;
 	private final VersionedCache<String, Boolean> answers;

@@ -125,6 +125,28 @@ class ContentCheckerTest {
 	}
 
 	@Test
+	void aResultThatShowsADosingConditionMustBeRetrievedAndItsBoundReadable(@TempDir Path dir) throws IOException {
+		// the CQL retrieves only the results in ValueSet dosing-condition-results: a code outside it would never be seen
+		write(dir, "package.json", MANIFEST);
+		write(dir, "CodeSystem/patient-characteristic.json", """
+				{"resourceType":"CodeSystem","id":"patient-characteristic","url":"http://adhdkb.org/fhir/CodeSystem/patient-characteristic",
+				 "status":"active","content":"complete",%s,
+				 "property":[{"code":"observation-code","type":"Coding"},{"code":"observation-bound","type":"string"}],
+				 "concept":[{"code":"severe-renal-impairment","display":"Severe renal impairment","property":[
+				   {"code":"observation-code","valueCoding":{"system":"http://loinc.org","code":"98979-8"}},
+				   {"code":"observation-code","valueCoding":{"system":"http://loinc.org","code":"33914-3"}},
+				   {"code":"observation-bound","valueString":"below 30"}]}]}""".formatted(NARRATIVE));
+		write(dir, "ValueSet/dosing-condition-results.json", """
+				{"resourceType":"ValueSet","id":"dosing-condition-results","url":"http://adhdkb.org/fhir/ValueSet/dosing-condition-results",
+				 "status":"active",%s,"compose":{"include":[{"system":"http://loinc.org","concept":[{"code":"98979-8"}]}]}}"""
+				.formatted(NARRATIVE));
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+		assertProblemSaying(result, "CodeSystem/patient-characteristic.json", "http://loinc.org|33914-3 is not in ValueSet dosing-condition-results");
+		assertProblemSaying(result, "CodeSystem/patient-characteristic.json", "'below 30' is not a bound");
+		assertThat(result.problems()).noneMatch(p -> p.message().contains("98979-8"));
+	}
+
+	@Test
 	void aResourceWithoutCanonicalUrlNeedsItsIdentifier(@TempDir Path dir) throws IOException {
 		write(dir, "package.json", MANIFEST);
 		write(dir, "Organization/anonymous.json", "{\"resourceType\":\"Organization\",\"id\":\"anonymous\",\"name\":\"A\","

@@ -4,7 +4,6 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
 import org.adhdkb.content.ContentChecker;
 import org.adhdkb.content.ContentPackage;
-import org.adhdkb.guidance.PatientRecord;
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
@@ -39,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The reference CQL engine on the content's compiled AdhdPatientFacts, with the record in memory and value sets
  * expanded by HAPI's in-memory terminology service from the content's own ValueSets. Each fact is checked against
- * what its source says, and against the Java the CQL replaces ({@link PatientRecord}).
+ * what its source says (the labels' thresholds, UCUM, the record's statuses).
  */
 class CqlEvaluatorTest {
 
@@ -64,6 +63,9 @@ class CqlEvaluatorTest {
 				KNOWLEDGE.add(resource);
 			} else if (resource instanceof ValueSet || resource instanceof CodeSystem) {
 				ours.addResource(resource);
+				if (resource instanceof CodeSystem codeSystem && codeSystem.getUrl().endsWith("/patient-characteristic")) {
+					KNOWLEDGE.add(codeSystem); // the dosing conditions' data bindings, which the facts read
+				}
 			}
 		}
 		ValidationSupportChain terminology = new ValidationSupportChain(ours, new DefaultProfileValidationSupport(FHIR),
@@ -86,7 +88,6 @@ class CqlEvaluatorTest {
 
 		assertThat(facts.get("Age in years")).isEqualTo(10);
 		assertThat(kilograms(facts)).isEqualByComparingTo("32");
-		assertThat(kilograms(facts)).isEqualByComparingTo(javaRecord(record).weightKg());
 	}
 
 	@Test
@@ -147,8 +148,56 @@ class CqlEvaluatorTest {
 
 		assertThat(facts(poorThenNormal).get("CYP2D6 poor metabolizer")).isEqualTo(false);
 		assertThat(facts(poor).get("CYP2D6 poor metabolizer")).isEqualTo(true);
-		assertThat(javaRecord(poor).cyp2d6PoorMetabolizer()).isTrue();
-		assertThat(javaRecord(poorThenNormal).cyp2d6PoorMetabolizer()).isFalse();
+		assertThat(facts(poor).get("Dosing conditions")).isEqualTo(List.of("cyp2d6-poor-metabolizer"));
+	}
+
+	// --- Renal dosing conditions from eGFR results, with the thresholds of the labels: lisdexamfetamine (Vyvanse 2.6)
+	// and Adderall XR: severe renal impairment is GFR 15 to < 30 mL/min/1.73 m2, end-stage renal disease < 15.
+
+	@Test
+	void anEgfrOf20IsSevereRenalImpairmentAnd10IsEndStage() {
+		Patient patient = patient(LocalDate.now().minusYears(40));
+		assertThat(facts(List.of(patient, egfr(patient, "98979-8", "20", null, 5))).get("Dosing conditions"))
+				.isEqualTo(List.of("severe-renal-impairment"));
+		assertThat(facts(List.of(patient, egfr(patient, "33914-3", "10", null, 5))).get("Dosing conditions"))
+				.isEqualTo(List.of("end-stage-renal-disease"));
+		assertThat(facts(List.of(patient, egfr(patient, "98979-8", "15", null, 5))).get("Dosing conditions"))
+				.as("15 is the lower end of the severe band").isEqualTo(List.of("severe-renal-impairment"));
+		assertThat(facts(List.of(patient, egfr(patient, "98979-8", "30", null, 5))).get("Dosing conditions"))
+				.as("30 is not below 30").isEqualTo(List.of());
+		assertThat(facts(List.of(patient, egfr(patient, "98979-8", "72", null, 5))).get("Dosing conditions")).isEqualTo(List.of());
+	}
+
+	@Test
+	void anEgfrWrittenWithAComparatorCountsOnlyWhenItIsCertain() {
+		// Laboratories report a normal eGFR as ">60" and a very low one as "<15" (FHIR Quantity.comparator).
+		Patient patient = patient(LocalDate.now().minusYears(40));
+		assertThat(facts(List.of(patient, egfr(patient, "98979-8", "60", ">", 5))).get("Dosing conditions")).isEqualTo(List.of());
+		assertThat(facts(List.of(patient, egfr(patient, "98979-8", "15", "<", 5))).get("Dosing conditions"))
+				.isEqualTo(List.of("end-stage-renal-disease"));
+		// below 20 may be severe or end-stage: neither is certain, so neither is assumed
+		assertThat(facts(List.of(patient, egfr(patient, "98979-8", "20", "<", 5))).get("Dosing conditions")).isEqualTo(List.of());
+	}
+
+	@Test
+	void theLatestUsableEgfrDecidesAndOtherUnitsAreNotRead() {
+		Patient patient = patient(LocalDate.now().minusYears(60));
+		Observation old = egfr(patient, "98979-8", "12", null, 400);
+		Observation recovered = egfr(patient, "98980-6", "45", null, 20);
+		Observation inError = egfr(patient, "98979-8", "8", null, 1);
+		inError.setStatus(Observation.ObservationStatus.ENTEREDINERROR);
+		assertThat(facts(List.of(patient, old, recovered, inError)).get("Dosing conditions")).isEqualTo(List.of());
+		Observation otherUnit = egfr(patient, "98979-8", "0.3", null, 5);
+		otherUnit.getValueQuantity().setCode("mL/s/{1.73_m2}").setUnit("mL/s/1.73m2");
+		assertThat(facts(List.of(patient, otherUnit)).get("Dosing conditions")).isEqualTo(List.of());
+	}
+
+	@Test
+	void aStrongCyp2d6InhibitorAndARenalConditionHoldTogether() {
+		Patient patient = patient(LocalDate.now().minusYears(50));
+		assertThat((List<Object>) facts(List.of(patient, egfr(patient, "98979-8", "22", null, 3),
+				request(patient, "4493", MedicationRequest.MedicationRequestStatus.ACTIVE))).get("Dosing conditions"))
+				.containsExactlyInAnyOrder((Object) "severe-renal-impairment", "strong-cyp2d6-inhibitor");
 	}
 
 	// --- AdhdGuidanceLogic: atomoxetine doses from MedicationKnowledge/atomoxetine, checked against the Strattera label
@@ -222,7 +271,21 @@ class CqlEvaluatorTest {
 	}
 
 	private static Map<String, Object> facts(List<Resource> record) {
-		return evaluator.evaluate("AdhdPatientFacts", "0.1.0", Set.of(), record, NOW);
+		List<Resource> data = new ArrayList<>(record);
+		data.addAll(KNOWLEDGE);
+		return evaluator.evaluate("AdhdPatientFacts", "0.1.0", Set.of(), data, NOW);
+	}
+
+	/** An eGFR result as laboratories send it: mL/min/1.73 m2 in UCUM, with a comparator when given. */
+	private static Observation egfr(Patient patient, String loinc, String value, String comparator, int daysAgo) {
+		Observation observation = observation(patient, loinc, daysAgo, Observation.ObservationStatus.FINAL);
+		Quantity quantity = new Quantity().setValue(new BigDecimal(value)).setSystem("http://unitsofmeasure.org")
+				.setCode("mL/min/{1.73_m2}").setUnit("mL/min/1.73m2");
+		if (comparator != null) {
+			quantity.setComparator(Quantity.QuantityComparator.fromCode(comparator));
+		}
+		observation.setValue(quantity);
+		return observation;
 	}
 
 	private static BigDecimal kilograms(Map<String, Object> facts) {
@@ -231,14 +294,6 @@ class CqlEvaluatorTest {
 		org.opencds.cqf.cql.engine.runtime.Quantity quantity = (org.opencds.cqf.cql.engine.runtime.Quantity) value;
 		assertThat(quantity.getUnit()).isEqualTo("kg");
 		return quantity.getValue();
-	}
-
-	private static PatientRecord javaRecord(List<Resource> record) {
-		Patient patient = (Patient) record.get(0);
-		List<Observation> observations = record.stream().filter(Observation.class::isInstance).map(Observation.class::cast).toList();
-		List<Resource> medications = record.stream()
-				.filter(r -> r instanceof MedicationRequest || r instanceof MedicationStatement).toList();
-		return new PatientRecord(patient, observations, medications);
 	}
 
 	private static Patient patient(LocalDate born) {
