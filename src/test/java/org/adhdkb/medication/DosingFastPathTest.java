@@ -55,9 +55,13 @@ class DosingFastPathTest {
 			include AdhdDosing version '0.1.0' called Dosing
 			context Patient
 			define "Rows":
-			  from [MedicationKnowledge] K, ({ %s }) A, ({ %s }) W, ("Condition sets"(K)) C
-			  let age: if A < 0 then null else A, weight: if W < 0 then null else W
-			  return Tuple {
+			  flatten ([MedicationKnowledge] K
+			    return all flatten (("Condition sets"(K)) C return all "Rows of"(K, C)))
+			define function "Rows of"(K FHIR.MedicationKnowledge, C List<System.String>):
+			  from ({ %s }) A, ({ %s }) W
+			  return all "Row"(K, if A < 0 then null else A, if W < 0 then null else W, C)
+			define function "Row"(K FHIR.MedicationKnowledge, age Integer, weight Decimal, C List<System.String>):
+			  Tuple {
 			    line: K.id, age: age, weight: weight, conditions: C,
 			    plan: Dosing."Plan"(K, age, weight, C),
 			    needsWeight: Dosing."Needs weight"(K, age, weight, C),
@@ -70,7 +74,7 @@ class DosingFastPathTest {
 			    except { '29463-7', 'age' }
 			define function "Condition sets"(K FHIR.MedicationKnowledge):
 			  { List<System.String> { } }
-			    union ("Named conditions"(K) N return { N })
+			    union (("Named conditions"(K)) N return all { N })
 			    union (if Count("Named conditions"(K)) > 1 then { "Named conditions"(K) } else { })
 			""".formatted(AGES, WEIGHTS);
 
@@ -115,7 +119,7 @@ class DosingFastPathTest {
 		int compared = 0;
 		for (Object each : (Iterable<?>) rows) {
 			Map<String, Object> row = ((Tuple) each).getElements();
-			MedicationKnowledge line = lines.get(String.valueOf(row.get("line")));
+			MedicationKnowledge line = lines.get(new org.hl7.fhir.r4.model.IdType(String.valueOf(row.get("line"))).getIdPart());
 			Integer age = (Integer) row.get("age");
 			BigDecimal weight = (BigDecimal) row.get("weight");
 			Set<String> conditions = new TreeSet<>();
@@ -151,7 +155,8 @@ class DosingFastPathTest {
 			return;
 		}
 		Map<String, Object> doses = cql.getElements();
-		if (!Objects.equals(java.band(), doses.get("band"))) {
+		// the engine gives an element id as the model's string type: compared by its text
+		if (!Objects.equals(java.band(), doses.get("band") == null ? null : doses.get("band").toString())) {
 			differences.add(where + ": band, Java " + java.band() + ", CQL " + doses.get("band"));
 		}
 		same(where + ": starting dose", java.startingDailyMg(), doses.get("startingMg"), differences);
