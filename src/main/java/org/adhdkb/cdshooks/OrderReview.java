@@ -121,7 +121,12 @@ class OrderReview {
 			// read only for an order to check: a call without one needs no knowledge at all
 			ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
 			DoseInputs inputs = DoseInputs.of(read.weighedOn(), facts, check.medicine(), check.plan(), measureWeight);
-			result.addAll(doseCards(draft, ordered, check, dose, current == null, inputs, catalog, call));
+			String notRecommended = check.oneLine() ? statement(check.medicine(), check.plan(), "not-recommended", null) : "";
+			if (!notRecommended.isEmpty()) {
+				result.add(notRecommended(check.medicine(), notRecommended, inputs, call));
+			} else {
+				result.addAll(doseCards(draft, ordered, check, dose, current == null, inputs, catalog, call));
+			}
 			if (check.plan().missingWeight() && !weightCardGiven) {
 				result.add(weightNeeded(check.medicine(), data, call));
 				weightCardGiven = true;
@@ -262,6 +267,19 @@ class OrderReview {
 					cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call));
 		}
 		return found;
+	}
+
+	/**
+	 * The patient's band for the ordered line says the label does not recommend it (Adderall XR and Mydayis in
+	 * end-stage renal disease): no dose is right, so this is said instead of a dose check that would find no limit.
+	 */
+	private CardJson.Card notRecommended(MedicationKnowledge medicine, String labelSays, DoseInputs inputs, HookCall call) {
+		String name = CardFactory.name(medicine);
+		return cards.card("dose-not-recommended", CardFactory.Indicator.WARNING,
+				"%s is not recommended for this patient".formatted(CardFactory.capitalised(name)),
+				"The label does not recommend %s for a patient in this dosing band and gives no dose for it, so no dose of this order can be checked against a limit.%s\n\n%s"
+						.formatted(name, labelSays, inputs.describe(LocalDate.now())),
+				cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call);
 	}
 
 	/** An ADHD ingredient in a product without ADHD dosing here: said, never silent. */
