@@ -124,6 +124,8 @@ class OrderReview {
 			String notRecommended = check.oneLine() ? statement(check.medicine(), check.plan(), "not-recommended", null) : "";
 			if (!notRecommended.isEmpty()) {
 				result.add(notRecommended(check.medicine(), notRecommended, inputs, call));
+			} else if (check.oneLine() && !check.plan().chosen() && !check.plan().missingWeight()) {
+				result.add(noDosingBand(check.medicine(), facts, inputs, call));
 			} else {
 				result.addAll(doseCards(draft, ordered, check, dose, current == null, inputs, catalog, call));
 			}
@@ -279,6 +281,36 @@ class OrderReview {
 				"%s is not recommended for this patient".formatted(CardFactory.capitalised(name)),
 				"The label does not recommend %s for a patient in this dosing band and gives no dose for it, so no dose of this order can be checked against a limit.%s\n\n%s"
 						.formatted(name, labelSays, inputs.describe(LocalDate.now())),
+				cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call);
+	}
+
+	/**
+	 * No band of the line applies to this patient: the label gives no dose for their age (methylphenidate for a
+	 * 4-year-old, guanfacine ER for an adult), or their age is not recorded and the dosing depends on it. Either way the
+	 * dose cannot be checked, and silence would read as "checked, fine".
+	 */
+	private CardJson.Card noDosingBand(MedicationKnowledge medicine, PatientFacts facts, DoseInputs inputs, HookCall call) {
+		String name = CardFactory.name(medicine);
+		List<String> covered = new ArrayList<>();
+		for (var band : medicine.getAdministrationGuidelines()) {
+			boolean general = band.getPatientCharacteristics().stream().allMatch(c -> {
+				String code = c.getCharacteristicCodeableConcept().getCodingFirstRep().getCode();
+				return "age".equals(code) || DosingCalculator.BODY_WEIGHT.equals(code);
+			});
+			String words = DoseInputs.words(band);
+			if (general && !words.isEmpty() && !covered.contains(words)) {
+				covered.add(words);
+			}
+		}
+		String coverage = covered.isEmpty() ? "" : " The label's dosing covers: " + String.join("; ", covered) + ".";
+		boolean ageMissing = facts.ageYears() == null;
+		return cards.card("no-dosing-band", CardFactory.Indicator.WARNING,
+				ageMissing ? "Age needed to check the dose of " + name
+						: "No labelled dosing of %s for this patient".formatted(name),
+				(ageMissing
+						? "The patient's age is not recorded (no birth date), and the dosing of %s depends on age, so the dose was not checked."
+						: "No dosing band of %s applies to this patient, so the dose was not checked: the label gives no dose for them.")
+						.formatted(name) + coverage + " adhdkb does not guess a dose.\n\n" + inputs.describe(LocalDate.now()),
 				cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call);
 	}
 
