@@ -131,8 +131,11 @@ class ReferenceEngineApplyTest {
 					.filter(r -> r.getInstantiatesCanonical().stream()
 							.anyMatch(c -> c.getValue().replaceFirst("\\|.*$", "").endsWith("/" + activityId)))
 					.findFirst().orElseThrow(() -> new AssertionError("no request from " + activityId));
+			// one administration in mg once a day, the day's total as maxDosePerPeriod (review X1)
 			Quantity dose = request.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity();
-			assertThat(dose.getCode()).isEqualTo("mg/d");
+			assertThat(dose.getCode()).isEqualTo("mg");
+			assertThat(request.getDosageInstructionFirstRep().getMaxDosePerPeriod().getNumerator().getValue())
+					.isEqualByComparingTo(dose.getValue());
 			return dose.getValue();
 		}
 	}

@@ -354,8 +354,16 @@ class ApplyTest extends ServerTestBase {
 
 	private static java.math.BigDecimal dose(CarePlan plan, String activityId) {
 		MedicationRequest request = (MedicationRequest) requestFor(plan, activityId);
-		Quantity dose = request.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity();
-		assertThat(dose.getCode()).isEqualTo("mg/d");
+		// one administration in mg, taken once a day, and the day's total as maxDosePerPeriod (R4 Dosage; review X1)
+		org.hl7.fhir.r4.model.Dosage dosage = request.getDosageInstructionFirstRep();
+		Quantity dose = dosage.getDoseAndRateFirstRep().getDoseQuantity();
+		assertThat(dose.getCode()).isEqualTo("mg");
+		assertThat(dosage.getTiming().getRepeat().getFrequency()).isEqualTo(1);
+		assertThat(dosage.getTiming().getRepeat().hasFrequencyMax()).isFalse();
+		assertThat(dosage.getMaxDosePerPeriod().getNumerator().getValue()).isEqualByComparingTo(dose.getValue());
+		assertThat(dosage.getMaxDosePerPeriod().getNumerator().getCode()).isEqualTo("mg");
+		assertThat(dosage.getMaxDosePerPeriod().getDenominator().getValue()).isEqualByComparingTo("1");
+		assertThat(dosage.getMaxDosePerPeriod().getDenominator().getCode()).isEqualTo("d");
 		return dose.getValue();
 	}
 }
