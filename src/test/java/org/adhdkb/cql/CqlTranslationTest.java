@@ -15,10 +15,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CqlTranslationTest {
 
 	private static final String CONTENT_CQL = "fhir-resources/cql/AdhdPatientFacts.cql";
+	private static final String DOSING_CQL = "fhir-resources/cql/AdhdDosing.cql";
 
 	@Test
 	void contentLibraryTranslatesToElmWithItsDataRequirements() throws IOException {
-		Map<String, String> sources = Map.of(CONTENT_CQL, Files.readString(Path.of(CONTENT_CQL)));
+		// the facts read the bounds of the dosing conditions with AdhdDosing's bound reader, so it comes along
+		Map<String, String> sources = Map.of(CONTENT_CQL, Files.readString(Path.of(CONTENT_CQL)),
+				DOSING_CQL, Files.readString(Path.of(DOSING_CQL)));
 
 		CqlTranslation.Result result = CqlTranslation.translate(sources);
 
@@ -26,7 +29,7 @@ class CqlTranslationTest {
 		CqlTranslation.Translated library = result.libraries().get(CONTENT_CQL);
 		assertThat(library.name()).isEqualTo("AdhdPatientFacts");
 		assertThat(library.elmJson()).contains("\"library\"").contains("On strong CYP2D6 inhibitor");
-		assertThat(library.includes()).contains("FHIRHelpers|4.0.1");
+		assertThat(library.includes()).contains("FHIRHelpers|4.0.1", "AdhdDosing|0.1.0");
 		// The translator's analysis finds the retrieves the CQL makes: observations by LOINC code, medications by value set.
 		assertThat(library.requirements().getDataRequirement())
 				.extracting(DataRequirement::getType)
