@@ -50,9 +50,10 @@ class CdsServiceCatalog {
 			"order-select", "ADHD medication order check",
 			"order-sign", "ADHD medication order check at signing",
 			"patient-view", "ADHD medication monitoring");
-	/** The order dose checks are Java until issue 21 item 3 moves them into CQL; this is what they say. */
-	private static final String DOSE_CHECKS = "Checks draft orders of ADHD medicines against the patient's dosing band "
-			+ "(maximum dose, starting dose for a new patient, weight needed).";
+	/** The order dose checks decide in Java until issue 21 item 4 moves them into CQL; this is what they say. */
+	private static final String DOSE_CHECKS = "Checks draft orders of ADHD medicines against the patient's dosing band, "
+			+ "chosen by age, weight, renal function and CYP2D6 status (maximum dose, starting dose for a new patient, "
+			+ "weight needed, a product the label does not recommend or gives no dose for this patient).";
 
 	private final EcaRules eca;
 	private final OrderReview orders;

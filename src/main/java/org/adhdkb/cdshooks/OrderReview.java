@@ -35,9 +35,11 @@ import org.springframework.stereotype.Component;
  * order-select and order-sign: finds the product line of each draft MedicationRequest from its code (the line's
  * products, its own code, or an ingredient-only code: then every line of the ingredient), reads the ordered amount
  * with the product's strength ({@link DraftDose}), checks it against the line's dosing for this patient (maximum,
- * starting dose for a new patient, weight needed or out of date, dose unreadable, a unit that alone is too much),
- * says so when a product with an ADHD ingredient has no ADHD dosing here, then fires the content's eca-rules for it
- * (interactions, follow-up). A medicationReference is already resolved ({@link ReferencedMedications}, or 412).
+ * starting dose for a new patient, weight needed or out of date, dose unreadable, a unit that alone is too much, a
+ * band the label does not recommend, no band for this patient), says so when a product with an ADHD ingredient has no
+ * ADHD dosing here, then fires the content's eca-rules for it (interactions, follow-up). The patient's facts are the
+ * content's CQL ({@link #PATIENT_FACTS}); the doses are {@link DosingCalculator}'s, the fast path of Library AdhdDosing.
+ * A medicationReference is already resolved ({@link ReferencedMedications}, or 412).
  */
 @Component
 class OrderReview {
