@@ -61,7 +61,7 @@ public final class CdsHooksSupport {
 	}
 
 	/** Replaces {{days:N}} and {{date:N}} by the date N days from today, {{years:N}} by a birth date N years ago. */
-	static String withDates(String text) {
+	public static String withDates(String text) {
 		LocalDate today = LocalDate.now(ZoneId.systemDefault());
 		Matcher m = PLACEHOLDER.matcher(text);
 		StringBuilder out = new StringBuilder();

@@ -2,8 +2,11 @@ package org.adhdkb.medication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -16,18 +19,28 @@ import java.util.TreeSet;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.adhdkb.cdshooks.CdsHooksSupport;
 import org.adhdkb.content.ContentChecker;
 import org.adhdkb.content.ContentPackage;
 import org.adhdkb.cql.CompiledLibraries;
 import org.adhdkb.cql.CqlEvaluator;
 import org.adhdkb.cql.CqlTranslation;
 import org.adhdkb.cql.ValueSetTerminology;
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.r4.model.Attachment;
+import org.hl7.fhir.r4.model.CodeSystem;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Library;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.ValueSet;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.opencds.cqf.cql.engine.runtime.Tuple;
 
@@ -38,11 +51,18 @@ import org.opencds.cqf.cql.engine.runtime.Tuple;
  * 3-70 and unknown, weights 10-120 kg (with the 70 kg band edge) and unknown, and for each line no condition, each
  * dosing condition its bands name (CYP2D6, CYP3A4, renal, hepatic), and all of them together. Each row compares the
  * chosen band, the starting and target doses, the maximum and the absolute maximum, the titration intervals, whether
- * the weight is what is missing, and the highest maximum whatever the missing facts.
+ * the weight is what is missing, and the highest maximum whatever the missing facts. The same comparison runs at the
+ * facts of every CDS case file's patient, as Library AdhdPatientFacts reads them from the case's record.
  */
 class DosingFastPathTest {
 
 	private static final FhirContext FHIR = FhirContext.forR4Cached();
+	private static final List<Library> libraries = new ArrayList<>();
+	private static final Map<String, MedicationKnowledge> lines = new LinkedHashMap<>();
+	private static final List<Resource> knowledge = new ArrayList<>();
+	private static String dosingCql;
+	private static ValueSetTerminology terminology;
+	private static CqlEvaluator evaluator;
 	private static final String AGES = "-1, 3, 4, 5, 6, 7, 9, 10, 12, 13, 14, 17, 18, 19, 25, 55, 56, 65, 70";
 	private static final String WEIGHTS =
 			"-1.0, 10.0, 12.5, 15.0, 18.0, 20.0, 25.0, 30.0, 35.0, 40.0, 45.0, 50.0, 55.0, 60.0, 65.0, 69.9, 70.0, 70.1, 75.0, 80.0, 90.0, 100.0, 110.0, 120.0";
@@ -57,6 +77,11 @@ class DosingFastPathTest {
 			define "Rows":
 			  flatten ([MedicationKnowledge] K
 			    return all flatten (("Condition sets"(K)) C return all "Rows of"(K, C)))
+			define "Case rows":
+			  flatten ([MedicationKnowledge] K
+			    return all ("Case patients" P return all "Row"(K, P.age, P.weight, P.conditions)))
+			define "Case patients":
+			  List<Tuple { age System.Integer, weight System.Decimal, conditions List<System.String> }> { %s }
 			define function "Rows of"(K FHIR.MedicationKnowledge, C List<System.String>):
 			  from ({ %s }) A, ({ %s }) W
 			  return all "Row"(K, if A < 0 then null else A, if W < 0 then null else W, C)
@@ -76,14 +101,13 @@ class DosingFastPathTest {
 			  { List<System.String> { } }
 			    union (("Named conditions"(K)) N return all { N })
 			    union (if Count("Named conditions"(K)) > 1 then { "Named conditions"(K) } else { })
-			""".formatted(AGES, WEIGHTS);
+			""";
 
-	@Test
-	void theJavaDosingEqualsTheContentsCqlOnEveryLineAgeWeightAndCondition() {
+	/** The content's Libraries (with AdhdDosing's CQL), its product lines, and an engine for its facts. */
+	@BeforeAll
+	static void readTheContent() {
 		ContentChecker.Result content = new ContentChecker(FHIR).check(ContentPackage.read("fhir-resources"), (f, r) -> false);
-		List<Library> libraries = new ArrayList<>();
-		Map<String, MedicationKnowledge> lines = new LinkedHashMap<>();
-		String dosingCql = null;
+		PrePopulatedValidationSupport ours = new PrePopulatedValidationSupport(FHIR);
 		for (Resource resource : content.resources().values()) {
 			if (resource instanceof Library library) {
 				libraries.add(library);
@@ -94,57 +118,120 @@ class DosingFastPathTest {
 				}
 			} else if (resource instanceof MedicationKnowledge line) {
 				lines.put(line.getIdElement().getIdPart(), line);
+			} else if (resource instanceof ValueSet || resource instanceof CodeSystem) {
+				ours.addResource(resource);
+				if (resource instanceof CodeSystem codeSystem && codeSystem.getUrl().endsWith("/patient-characteristic")) {
+					knowledge.add(codeSystem);
+				}
 			}
 		}
 		assertThat(dosingCql).as("Library AdhdDosing carries its CQL").isNotNull();
-		CqlTranslation.Result translated = CqlTranslation.translate(Map.of("sweep", SWEEP, "AdhdDosing", dosingCql));
+		terminology = new ValueSetTerminology(new ValidationSupportChain(ours, new DefaultProfileValidationSupport(FHIR),
+				new CommonCodeSystemsTerminologyService(FHIR), new InMemoryTerminologyServerValidationSupport(FHIR)));
+		evaluator = new CqlEvaluator(CompiledLibraries.of(libraries), terminology);
+	}
+
+	/** The sweep library's definitions, evaluated over every product line. */
+	private static Map<String, Object> sweep(String cql, String definition) {
+		CqlTranslation.Result translated = CqlTranslation.translate(Map.of("sweep", cql, "AdhdDosing", dosingCql));
 		assertThat(translated.problems()).isEmpty();
 		Library sweep = new Library().setName("DosingSweep").setVersion("1.0.0");
 		sweep.addContent().setContentType("application/elm+json")
 				.setData(translated.libraries().get("sweep").elmJson().getBytes(StandardCharsets.UTF_8));
-		libraries.add(sweep);
-		CqlEvaluator evaluator = new CqlEvaluator(CompiledLibraries.of(libraries),
-				new ValueSetTerminology(new ValidationSupportChain(new DefaultProfileValidationSupport(FHIR))));
-
+		List<Library> withSweep = new ArrayList<>(libraries);
+		withSweep.add(sweep);
 		Patient anyone = new Patient();
 		anyone.setId("sweep");
 		List<Resource> data = new ArrayList<>(List.of(anyone));
 		data.addAll(lines.values());
-		Object rows = evaluator.evaluate("DosingSweep", "1.0.0", Set.of("Rows"), data,
-				ZonedDateTime.now(ZoneId.systemDefault())).get("Rows");
+		return new CqlEvaluator(CompiledLibraries.of(withSweep), terminology)
+				.evaluate("DosingSweep", "1.0.0", Set.of(definition), data, ZonedDateTime.now(ZoneId.systemDefault()));
+	}
 
+	@Test
+	void theJavaDosingEqualsTheContentsCqlOnEveryLineAgeWeightAndCondition() {
+		Object rows = sweep(SWEEP.formatted("", AGES, WEIGHTS), "Rows").get("Rows");
 		List<String> differences = new ArrayList<>();
 		Set<String> linesSeen = new TreeSet<>();
 		Set<String> conditionsSeen = new TreeSet<>();
 		int compared = 0;
 		for (Object each : (Iterable<?>) rows) {
-			Map<String, Object> row = ((Tuple) each).getElements();
-			MedicationKnowledge line = lines.get(new org.hl7.fhir.r4.model.IdType(String.valueOf(row.get("line"))).getIdPart());
-			Integer age = (Integer) row.get("age");
-			BigDecimal weight = (BigDecimal) row.get("weight");
-			Set<String> conditions = new TreeSet<>();
-			((Iterable<?>) row.get("conditions")).forEach(c -> conditions.add(String.valueOf(c)));
-			PatientFacts facts = new PatientFacts(age == null ? null : BigDecimal.valueOf(age), weight, conditions);
-
-			DosingPlan java = DosingCalculator.plan(line, facts);
-			String where = "%s, age %s, weight %s, conditions %s".formatted(line.getIdElement().getIdPart(), age, weight, conditions);
-			compare(where, java, (Tuple) row.get("plan"), differences);
-			if (java.missingWeight() != Boolean.TRUE.equals(row.get("needsWeight"))) {
-				differences.add(where + ": weight needed, Java " + java.missingWeight() + ", CQL " + row.get("needsWeight"));
-			}
-			same(where + ": highest maximum", DosingCalculator.ceilingDailyMg(line, facts), row.get("ceiling"), differences);
-			linesSeen.add(line.getIdElement().getIdPart());
-			conditionsSeen.addAll(conditions);
-			compared++;
+			compared += compareRow(((Tuple) each).getElements(), differences, linesSeen, conditionsSeen);
 		}
 
 		assertThat(differences).as("%d rows compared", compared).isEmpty();
-		assertThat(linesSeen).as("every product line of the content").isEqualTo(lines.keySet().stream().collect(
-				java.util.stream.Collectors.toCollection(TreeSet::new)));
+		assertThat(linesSeen).as("every product line of the content").isEqualTo(new TreeSet<>(lines.keySet()));
 		assertThat(conditionsSeen).contains("strong-cyp2d6-inhibitor", "cyp2d6-poor-metabolizer", "severe-renal-impairment",
 				"end-stage-renal-disease", "moderate-hepatic-impairment", "severe-hepatic-impairment", "strong-cyp3a4-inhibitor",
 				"strong-cyp3a4-inducer");
 		assertThat(compared).isGreaterThan(lines.size() * 19 * 24);
+	}
+
+	/** Compares one row of the CQL with the Java at the same facts; 1 when compared. */
+	private static int compareRow(Map<String, Object> row, List<String> differences, Set<String> linesSeen,
+			Set<String> conditionsSeen) {
+		MedicationKnowledge line = lines.get(new IdType(String.valueOf(row.get("line"))).getIdPart());
+		Integer age = (Integer) row.get("age");
+		BigDecimal weight = (BigDecimal) row.get("weight");
+		Set<String> conditions = new TreeSet<>();
+		((Iterable<?>) row.get("conditions")).forEach(c -> conditions.add(String.valueOf(c)));
+		PatientFacts facts = new PatientFacts(age == null ? null : BigDecimal.valueOf(age), weight, conditions);
+
+		DosingPlan java = DosingCalculator.plan(line, facts);
+		String where = "%s, age %s, weight %s, conditions %s".formatted(line.getIdElement().getIdPart(), age, weight, conditions);
+		compare(where, java, (Tuple) row.get("plan"), differences);
+		if (java.missingWeight() != Boolean.TRUE.equals(row.get("needsWeight"))) {
+			differences.add(where + ": weight needed, Java " + java.missingWeight() + ", CQL " + row.get("needsWeight"));
+		}
+		same(where + ": highest maximum", DosingCalculator.ceilingDailyMg(line, facts), row.get("ceiling"), differences);
+		linesSeen.add(line.getIdElement().getIdPart());
+		conditionsSeen.addAll(conditions);
+		return 1;
+	}
+
+	/**
+	 * The same comparison at the exact facts of every CDS case file's patient (age, weight and dosing conditions as
+	 * Library AdhdPatientFacts reads them from the case's record), for every product line.
+	 */
+	@Test
+	void theJavaDosingEqualsTheContentsCqlForEveryCaseFilesPatient() throws IOException {
+		List<String> patients = new ArrayList<>();
+		List<Path> cases;
+		try (var files = Files.list(Path.of("src/test/resources/cds-hooks/cases"))) {
+			cases = files.filter(f -> f.toString().endsWith(".json")).sorted().toList();
+		}
+		ObjectMapper json = new ObjectMapper();
+		for (Path file : cases) {
+			JsonNode testCase = json.readTree(CdsHooksSupport.withDates(Files.readString(file)));
+			List<Resource> record = new ArrayList<>();
+			for (JsonNode resource : testCase.path("resources")) {
+				record.add((Resource) FHIR.newJsonParser().parseResource(resource.toString()));
+			}
+			record.sort(java.util.Comparator.comparing(r -> r instanceof Patient ? 0 : 1)); // the Patient first
+			record.addAll(knowledge);
+			Map<String, Object> facts = evaluator.evaluate("AdhdPatientFacts", "0.1.0",
+					Set.of("Age in years", "Body weight in kg", "Dosing conditions"), record, ZonedDateTime.now(ZoneId.systemDefault()));
+			Object weight = facts.get("Body weight in kg");
+			List<String> conditions = new ArrayList<>();
+			((Iterable<?>) facts.get("Dosing conditions")).forEach(c -> conditions.add("'" + c + "'"));
+			patients.add("Tuple { age: %s, weight: %s, conditions: List<System.String> { %s } }".formatted(
+					facts.get("Age in years") == null ? "null as Integer" : facts.get("Age in years"),
+					weight == null ? "null as Decimal"
+							: ((org.opencds.cqf.cql.engine.runtime.Quantity) weight).getValue().setScale(3, java.math.RoundingMode.HALF_UP).toPlainString(),
+					String.join(", ", conditions)));
+		}
+		Object rows = sweep(SWEEP.formatted(String.join(", ", patients), AGES, WEIGHTS), "Case rows").get("Case rows");
+		List<String> differences = new ArrayList<>();
+		Set<String> conditionsSeen = new TreeSet<>();
+		int compared = 0;
+		for (Object each : (Iterable<?>) rows) {
+			Map<String, Object> row = ((Tuple) each).getElements();
+			compared += compareRow(row, differences, new TreeSet<>(), conditionsSeen);
+		}
+		assertThat(differences).as("%d rows compared", compared).isEmpty();
+		assertThat(compared).isEqualTo(cases.size() * lines.size());
+		assertThat(conditionsSeen).as("the case files' dosing conditions").contains("severe-renal-impairment",
+				"end-stage-renal-disease", "cyp2d6-poor-metabolizer", "strong-cyp2d6-inhibitor");
 	}
 
 	private static void compare(String where, DosingPlan java, Tuple cql, List<String> differences) {
