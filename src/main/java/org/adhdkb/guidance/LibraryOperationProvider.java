@@ -94,10 +94,17 @@ public class LibraryOperationProvider implements FhirServerCustomizer {
 		return requirements;
 	}
 
-	/** The MedicationKnowledge the CQL retrieves by code (its data requirements say which). */
+	/**
+	 * The knowledge the CQL retrieves, as its data requirements say: the MedicationKnowledge it names by code, and the
+	 * dosing conditions' data bindings (CodeSystem patient-characteristic) when it reads a CodeSystem.
+	 */
 	private List<Resource> knowledgeFor(Library library, RequestDetails request) {
 		List<Resource> knowledge = new ArrayList<>();
 		for (DataRequirement requirement : library.getDataRequirement()) {
+			if ("CodeSystem".equals(requirement.getType())) {
+				knowledge.add(artifacts.byCanonical(org.hl7.fhir.r4.model.CodeSystem.class, PlanApplier.PATIENT_CHARACTERISTIC, request));
+				continue;
+			}
 			if (!"MedicationKnowledge".equals(requirement.getType())) {
 				continue;
 			}

@@ -46,7 +46,7 @@ public class PlanApplier {
 	static final String UCUM = "http://unitsofmeasure.org";
 	private static final String ACTION_PATH = "action.";
 	/** The dosing conditions with their data bindings (Library AdhdPatientFacts reads them). */
-	private static final String PATIENT_CHARACTERISTIC = "http://adhdkb.org/fhir/CodeSystem/patient-characteristic";
+	static final String PATIENT_CHARACTERISTIC = "http://adhdkb.org/fhir/CodeSystem/patient-characteristic";
 
 	private final KnowledgeArtifacts artifacts;
 	private final PatientRecordReader records;

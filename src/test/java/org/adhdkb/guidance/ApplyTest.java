@@ -272,6 +272,42 @@ class ApplyTest extends ServerTestBase {
 		return (CarePlan) FHIR.newJsonParser().parseResource(response.body());
 	}
 
+	@Test
+	void libraryEvaluateReadsTheDosingConditionsFromAStoredRecord() {
+		// A stored eGFR of 22 mL/min/1.73 m2 is severe renal impairment (GFR 15 to below 30, the Vyvanse and Adderall XR
+		// labels), and a stored poor-metabolizer phenotype is CYP2D6 poor metabolism: $evaluate reads both with the
+		// CodeSystem's data bindings, as $apply and the CDS services do.
+		List<Resource> record = patient(40, "80");
+		String subject = "Patient/" + record.get(0).getIdElement().getIdPart();
+		Observation egfr = new Observation();
+		egfr.setId(UUID.randomUUID().toString());
+		egfr.setStatus(Observation.ObservationStatus.FINAL);
+		egfr.getCode().addCoding().setSystem("http://loinc.org").setCode("98979-8");
+		egfr.setSubject(new Reference(subject));
+		egfr.setEffective(new org.hl7.fhir.r4.model.DateTimeType(new Date()));
+		egfr.setValue(new Quantity().setValue(22).setUnit("mL/min/1.73m2").setSystem("http://unitsofmeasure.org")
+				.setCode("mL/min/{1.73_m2}"));
+		Observation phenotype = new Observation();
+		phenotype.setId(UUID.randomUUID().toString());
+		phenotype.setStatus(Observation.ObservationStatus.FINAL);
+		phenotype.getCode().addCoding().setSystem("http://loinc.org").setCode("53040-2");
+		phenotype.setSubject(new Reference(subject));
+		phenotype.setEffective(new org.hl7.fhir.r4.model.DateTimeType(new Date()));
+		phenotype.setValue(new CodeableConcept(new org.hl7.fhir.r4.model.Coding("http://loinc.org", "LA9657-3", "Poor metabolizer")));
+		record.add(egfr);
+		record.add(phenotype);
+		store(record);
+
+		HttpResponse<String> response = get("/fhir/Library/AdhdPatientFacts/$evaluate?subject=" + subject
+				+ "&expression=Dosing%20conditions");
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		org.hl7.fhir.r4.model.Parameters result =
+				(org.hl7.fhir.r4.model.Parameters) FHIR.newJsonParser().parseResource(response.body());
+		assertThat(result.getParameter().stream().filter(p -> p.getName().equals("Dosing conditions"))
+				.map(p -> p.getValue().primitiveValue()).toList())
+				.containsExactlyInAnyOrder("severe-renal-impairment", "cyp2d6-poor-metabolizer");
+	}
+
 	private void store(List<Resource> record) {
 		Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
 		for (Resource resource : record) {
