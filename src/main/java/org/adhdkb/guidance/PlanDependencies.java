@@ -150,6 +150,9 @@ public class PlanDependencies {
 		if (canonical.contains("/MedicationKnowledge/")) {
 			return MedicationKnowledge.class;
 		}
+		if (canonical.contains("/CodeSystem/")) {
+			return org.hl7.fhir.r4.model.CodeSystem.class; // ours: the dosing conditions' data bindings the CQL reads
+		}
 		return null;
 	}
 

@@ -199,7 +199,11 @@ class ApplyTest extends ServerTestBase {
 				"http://adhdkb.org/fhir/Library/AdhdGuidanceLogic",
 				"http://adhdkb.org/fhir/ActivityDefinition/start-atomoxetine",
 				"http://adhdkb.org/fhir/MedicationKnowledge/atomoxetine",
-				"http://adhdkb.org/fhir/ValueSet/strong-cyp2d6-inhibitors");
+				"http://adhdkb.org/fhir/ValueSet/strong-cyp2d6-inhibitors",
+				// the facts' CQL reads the dosing conditions' result codes and bounds from it
+				"http://adhdkb.org/fhir/Library/AdhdPatientFacts",
+				"http://adhdkb.org/fhir/CodeSystem/patient-characteristic",
+				"http://adhdkb.org/fhir/ValueSet/dosing-condition-results");
 		assertThat(urls).doesNotHaveDuplicates();
 	}
 
