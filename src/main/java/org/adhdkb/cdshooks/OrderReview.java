@@ -3,8 +3,8 @@ package org.adhdkb.cdshooks;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.Period;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -120,7 +120,6 @@ class OrderReview {
 			Check check = check(ordered, facts);
 			DraftDose dose = doseOf(draft, ordered);
 			MedicationRequest current = currentOrder(data, ordered, draft, catalog);
-			// read only for an order to check: a call without one needs no knowledge at all
 			ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
 			DoseInputs inputs = DoseInputs.of(read.weighedOn(), facts, check.medicine(), check.plan(), measureWeight);
 			String notRecommended = check.oneLine() ? statement(check.medicine(), check.plan(), "not-recommended", null) : "";
