@@ -69,7 +69,8 @@ class OrderReview {
 	 * maximum whatever the patient's missing facts, and, for an order that names only an ingredient, that its limits
 	 * are those of every line of the ingredient (empty for one line, whose band {@link DoseInputs} describes).
 	 */
-	private record Check(MedicationKnowledge medicine, DosingPlan plan, BigDecimal ceiling, String scope, boolean oneLine) {}
+	private record Check(MedicationKnowledge medicine, DosingPlan plan, BigDecimal ceiling, String scope, boolean oneLine,
+			boolean noBand) {}
 
 	/** What dosing depends on, as the content's CQL reads it from the record, and the day of the weight it used. */
 	private record RecordFacts(PatientFacts facts, LocalDate weighedOn) {}
@@ -125,8 +126,8 @@ class OrderReview {
 			String notRecommended = check.oneLine() ? statement(check.medicine(), check.plan(), "not-recommended", null) : "";
 			if (!notRecommended.isEmpty()) {
 				result.add(notRecommended(check.medicine(), notRecommended, inputs, call));
-			} else if (check.oneLine() && !check.plan().chosen() && !check.plan().missingWeight()) {
-				result.add(noDosingBand(check.medicine(), facts, inputs, call));
+			} else if (check.noBand()) {
+				result.add(noDosingBand(check, ordered, facts, inputs, call));
 			} else {
 				result.addAll(doseCards(draft, ordered, check, dose, current == null, inputs, catalog, call));
 			}
@@ -161,16 +162,18 @@ class OrderReview {
 			MedicationKnowledge line = ordered.lines().get(0);
 			DosingPlan plan = DosingCalculator.plan(line, facts);
 			BigDecimal ceiling = plan.maximumDailyMg() != null ? plan.maximumDailyMg() : DosingCalculator.ceilingDailyMg(line, facts);
-			return new Check(line, plan, ceiling, "", true); // the band is in the card's DoseInputs
+			return new Check(line, plan, ceiling, "", true, !plan.chosen() && !plan.missingWeight()); // band: in DoseInputs
 		}
 		MedicationKnowledge widest = null;
 		BigDecimal maximum = BigDecimal.ZERO;
 		BigDecimal starting = BigDecimal.ZERO;
 		BigDecimal ceiling = BigDecimal.ZERO;
 		boolean missingWeight = false;
+		boolean noBand = true;
 		for (MedicationKnowledge line : ordered.lines()) {
 			DosingPlan plan = DosingCalculator.plan(line, facts);
 			missingWeight |= plan.missingWeight();
+			noBand &= !plan.chosen() && !plan.missingWeight();
 			BigDecimal lineCeiling = plan.maximumDailyMg() != null ? plan.maximumDailyMg() : DosingCalculator.ceilingDailyMg(line, facts);
 			if (maximum != null && plan.maximumDailyMg() != null && (widest == null || plan.maximumDailyMg().compareTo(maximum) > 0)) {
 				widest = line;
@@ -184,7 +187,7 @@ class OrderReview {
 		DosingPlan plan = new DosingPlan(null, starting, null, maximum, usual ? null : maximum, null, null, missingWeight);
 		return new Check(widest != null ? widest : ordered.lines().get(0), plan, ceiling,
 				" (the highest limit of any of the %d product lines of %s, as the order names no product)".formatted(
-						ordered.lines().size(), ordered.name()), false);
+						ordered.lines().size(), ordered.name()), false, noBand);
 	}
 
 	/** The higher of two limits; null (unknown) as soon as one is unknown: a limit is certain only if all are. */
@@ -290,10 +293,14 @@ class OrderReview {
 	 * 4-year-old, guanfacine ER for an adult), or their age is not recorded and the dosing depends on it. Either way the
 	 * dose cannot be checked, and silence would read as "checked, fine".
 	 */
-	private CardJson.Card noDosingBand(MedicationKnowledge medicine, PatientFacts facts, DoseInputs inputs, HookCall call) {
-		String name = CardFactory.name(medicine);
+	private CardJson.Card noDosingBand(Check check, ProductCatalog.Ordered ordered, PatientFacts facts, DoseInputs inputs,
+			HookCall call) {
+		MedicationKnowledge medicine = check.medicine();
+		String name = check.oneLine() ? CardFactory.name(medicine) : ordered.name();
 		List<String> covered = new ArrayList<>();
-		for (var band : medicine.getAdministrationGuidelines()) {
+		// an order of an ingredient alone has several lines, each with its own ages: none of them is named
+		for (var band : check.oneLine() ? medicine.getAdministrationGuidelines()
+				: List.<MedicationKnowledge.MedicationKnowledgeAdministrationGuidelinesComponent>of()) {
 			boolean general = band.getPatientCharacteristics().stream().allMatch(c -> {
 				String code = c.getCharacteristicCodeableConcept().getCodingFirstRep().getCode();
 				return "age".equals(code) || DosingCalculator.BODY_WEIGHT.equals(code);
@@ -310,7 +317,8 @@ class OrderReview {
 						: "No labelled dosing of %s for this patient".formatted(name),
 				(ageMissing
 						? "The patient's age is not recorded (no birth date), and the dosing of %s depends on age, so the dose was not checked."
-						: "No dosing band of %s applies to this patient, so the dose was not checked: the label gives no dose for them.")
+						: check.oneLine() ? "No dosing band of %s applies to this patient, so the dose was not checked: the label gives no dose for them."
+						: "No dosing band of any product line of %s applies to this patient, so the dose was not checked: the labels give no dose for them.")
 						.formatted(name) + coverage + " adhdkb does not guess a dose.\n\n" + inputs.describe(LocalDate.now()),
 				cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call);
 	}
