@@ -312,7 +312,10 @@ class OrderReview {
 		}
 		String coverage = covered.isEmpty() ? "" : " The label's dosing covers: " + String.join("; ", covered) + ".";
 		boolean ageMissing = facts.ageYears() == null;
-		return cards.card("no-dosing-band", CardFactory.Indicator.WARNING,
+		// older than every band (an adult on a product labelled for children): said, but not as a warning, as the
+		// prescriber knows the label's ages; younger than the label's ages, or age unknown: a warning
+		boolean pastTheLabelsAges = !ageMissing && check.oneLine() && pastEveryBand(medicine, facts.ageYears());
+		return cards.card("no-dosing-band", pastTheLabelsAges ? CardFactory.Indicator.INFO : CardFactory.Indicator.WARNING,
 				ageMissing ? "Age needed to check the dose of " + name
 						: "No labelled dosing of %s for this patient".formatted(name),
 				(ageMissing
@@ -321,6 +324,31 @@ class OrderReview {
 						: "No dosing band of any product line of %s applies to this patient, so the dose was not checked: the labels give no dose for them.")
 						.formatted(name) + coverage + " adhdkb does not guess a dose.\n\n" + inputs.describe(LocalDate.now()),
 				cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call);
+	}
+
+	private static final java.util.regex.Pattern UPPER_AGE = java.util.regex.Pattern.compile("\\s*(<=|<)\\s*([0-9.]+)\\s*a\\s*");
+
+	/** Whether the age is above the upper age bound of every band of the line (false if a band has none). */
+	private static boolean pastEveryBand(MedicationKnowledge line, BigDecimal age) {
+		for (var band : line.getAdministrationGuidelines()) {
+			boolean past = false;
+			for (var characteristic : band.getPatientCharacteristics()) {
+				if (!"age".equals(characteristic.getCharacteristicCodeableConcept().getCodingFirstRep().getCode())) {
+					continue;
+				}
+				for (var bound : characteristic.getValue()) {
+					java.util.regex.Matcher upper = UPPER_AGE.matcher(bound.getValue());
+					if (upper.matches()) {
+						int comparison = age.compareTo(new BigDecimal(upper.group(2)));
+						past |= upper.group(1).equals("<") ? comparison >= 0 : comparison > 0;
+					}
+				}
+			}
+			if (!past) {
+				return false;
+			}
+		}
+		return !line.getAdministrationGuidelines().isEmpty();
 	}
 
 	/** An ADHD ingredient in a product without ADHD dosing here: said, never silent. */
