@@ -8,10 +8,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.adhdkb.guidance.PatientRecord;
+import org.adhdkb.medication.DosingCalculator;
 import org.adhdkb.medication.DosingPlan;
 import org.adhdkb.medication.PatientFacts;
 import org.hl7.fhir.r4.model.ActivityDefinition;
@@ -42,7 +41,6 @@ record DoseInputs(BigDecimal weightKg, LocalDate weighedOn, BigDecimal ageYears,
 	static final String MEASUREMENT_INTERVAL = "http://adhdkb.org/fhir/StructureDefinition/measurement-interval";
 	private static final String STATEMENT_SOURCE = "http://adhdkb.org/fhir/StructureDefinition/statement-source";
 	private static final String RELATED_ARTIFACT = "http://adhdkb.org/fhir/StructureDefinition/related-artifact";
-	private static final Pattern BOUND = Pattern.compile("\\s*(<=|>=|<|>)\\s*([0-9.]+)\\s*(\\S+)\\s*");
 
 	static DoseInputs of(LocalDate weighedOn, PatientFacts facts, MedicationKnowledge medicine, DosingPlan plan,
 			ActivityDefinition measureWeight) {
@@ -104,13 +102,13 @@ record DoseInputs(BigDecimal weightKg, LocalDate weighedOn, BigDecimal ageYears,
 		String high = null;
 		List<String> words = new ArrayList<>();
 		for (StringType value : values) {
-			Matcher m = BOUND.matcher(value.getValue());
-			if (!m.matches()) {
+			DosingCalculator.Bound bound = DosingCalculator.Bound.read(value.getValue());
+			if (bound == null) {
 				words.add(value.getValue());
 				continue;
 			}
-			String amount = m.group(2) + " " + ("a".equals(m.group(3)) ? "years" : m.group(3));
-			switch (m.group(1)) {
+			String amount = bound.value().toPlainString() + " " + ("a".equals(bound.unit()) ? "years" : bound.unit());
+			switch (bound.comparator()) {
 				case ">=" -> low = amount;
 				case "<=" -> high = amount;
 				case "<" -> words.add("under " + amount);

@@ -326,8 +326,6 @@ class OrderReview {
 				cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call);
 	}
 
-	private static final java.util.regex.Pattern UPPER_AGE = java.util.regex.Pattern.compile("\\s*(<=|<)\\s*([0-9.]+)\\s*a\\s*");
-
 	/** Whether the age is above the upper age bound of every band of the line (false if a band has none). */
 	private static boolean pastEveryBand(MedicationKnowledge line, BigDecimal age) {
 		for (var band : line.getAdministrationGuidelines()) {
@@ -336,12 +334,9 @@ class OrderReview {
 				if (!"age".equals(characteristic.getCharacteristicCodeableConcept().getCodingFirstRep().getCode())) {
 					continue;
 				}
-				for (var bound : characteristic.getValue()) {
-					java.util.regex.Matcher upper = UPPER_AGE.matcher(bound.getValue());
-					if (upper.matches()) {
-						int comparison = age.compareTo(new BigDecimal(upper.group(2)));
-						past |= upper.group(1).equals("<") ? comparison >= 0 : comparison > 0;
-					}
+				for (var text : characteristic.getValue()) {
+					DosingCalculator.Bound bound = DosingCalculator.Bound.read(text.getValue());
+					past |= bound != null && bound.isUpper() && !bound.holds(age);
 				}
 			}
 			if (!past) {

@@ -46,9 +46,38 @@ public final class DosingCalculator {
 
 	private DosingCalculator() {}
 
+	/**
+	 * A bound of a patient characteristic as the content writes it ({@code <=70 kg}, {@code >=6 a},
+	 * {@code <30 mL/min/{1.73_m2}}): comparator, number and UCUM unit.
+	 */
+	public record Bound(String comparator, BigDecimal value, String unit) {
+
+		/** The bound, or null when the text is not one. */
+		public static Bound read(String text) {
+			Matcher m = text == null ? null : BOUND.matcher(text);
+			return m == null || !m.matches() ? null : new Bound(m.group(1), new BigDecimal(m.group(2)), m.group(3));
+		}
+
+		/** Whether the value meets the bound. */
+		public boolean holds(BigDecimal number) {
+			int comparison = number.compareTo(value);
+			return switch (comparator) {
+				case "<=" -> comparison <= 0;
+				case "<" -> comparison < 0;
+				case ">=" -> comparison >= 0;
+				default -> comparison > 0;
+			};
+		}
+
+		/** Whether the bound caps the value from above ({@code <} or {@code <=}). */
+		public boolean isUpper() {
+			return comparator.startsWith("<");
+		}
+	}
+
 	/** Whether a patient-characteristic value is a bound this calculator can read, such as {@code <=70 kg}. */
 	public static boolean isReadableBound(String value) {
-		return value != null && BOUND.matcher(value).matches();
+		return Bound.read(value) != null;
 	}
 
 	public static DosingPlan plan(MedicationKnowledge medicine, PatientFacts patient) {
@@ -148,19 +177,12 @@ public final class DosingCalculator {
 			MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsComponent characteristic,
 			BigDecimal value,
 			String unit) {
-		for (StringType bound : characteristic.getValue()) {
-			Matcher m = BOUND.matcher(bound.getValue());
-			if (!m.matches() || !unit.equals(m.group(3))) {
-				throw new IllegalStateException("unreadable dosing bound '" + bound.getValue() + "'");
+		for (StringType text : characteristic.getValue()) {
+			Bound bound = Bound.read(text.getValue());
+			if (bound == null || !unit.equals(bound.unit())) {
+				throw new IllegalStateException("unreadable dosing bound '" + text.getValue() + "'");
 			}
-			int comparison = value.compareTo(new BigDecimal(m.group(2)));
-			boolean holds = switch (m.group(1)) {
-				case "<=" -> comparison <= 0;
-				case "<" -> comparison < 0;
-				case ">=" -> comparison >= 0;
-				default -> comparison > 0;
-			};
-			if (!holds) {
+			if (!bound.holds(value)) {
 				return false;
 			}
 		}
