@@ -1,6 +1,7 @@
 package org.adhdkb;
 
 import org.adhdkb.content.ContentCheckCommand;
+import org.adhdkb.server.StartupKit;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.metrics.buffering.BufferingApplicationStartup;
@@ -18,11 +19,13 @@ public class AdhdkbApplication {
 		if (args.length > 0 && ContentCheckCommand.NAME.equals(args[0])) {
 			System.exit(ContentCheckCommand.run(args));
 		}
+		StartupKit.relaunchIfReady(args);
 		SpringApplication application = new SpringApplication(AdhdkbApplication.class);
 		if (Boolean.getBoolean("adhdkb.startup-trace")) {
 			// Records how long each bean takes to start, served at /actuator/startup (see bench/README.md).
 			application.setApplicationStartup(new BufferingApplicationStartup(20_000));
 		}
 		application.run(args);
+		StartupKit.prepareForNextStart(args);
 	}
 }

@@ -75,6 +75,14 @@ public record ContentPackage(String location, JsonNode manifest, List<ContentFil
 		}
 	}
 
+	/**
+	 * The hash that identifies this content under the current checking rules: what {@link ContentLoader} records as
+	 * loaded, and what a database image made from this content is checked against.
+	 */
+	public String contentHash() {
+		return hash(ContentChecker.RULES);
+	}
+
 	/** The canonical base every resource URL of this package starts with, from package.json. */
 	public String canonical() {
 		return manifest == null ? "" : manifest.path("canonical").asText("");

@@ -59,9 +59,21 @@ public final class CqlBuildCommand {
 	}
 
 	public static void main(String[] args) {
-		int exitCode = run(Path.of(args.length == 0 ? "target/classes/fhir-resources" : args[0]));
+		Path packageFolder = Path.of(args.length == 0 ? "target/classes/fhir-resources" : args[0]).toAbsolutePath();
+		// Every `./mvnw spring-boot:run` passes this phase; when neither the content nor our classes changed since the
+		// last translation, its output is already in place, and translating again costs the run command two seconds.
+		Path stamp = packageFolder.getParent().resolveSibling("cql-build.sha256");
+		String inputs = BuildStamp.of(packageFolder, packageFolder.getParent().resolve("org"));
+		if (BuildStamp.matches(stamp, inputs)
+				&& Files.exists(packageFolder.getParent().resolve(CompiledLibraries.FHIR_HELPERS_ELM))) {
+			System.out.printf("%s: CQL unchanged since the last translation%n", packageFolder);
+			return;
+		}
+		int exitCode = run(packageFolder);
 		if (exitCode != 0) {
 			System.exit(exitCode);
 		}
+		// the stamp of what this run left behind (the Libraries it wrote included), so that the next run can skip
+		BuildStamp.write(stamp, BuildStamp.of(packageFolder, packageFolder.getParent().resolve("org")));
 	}
 }
