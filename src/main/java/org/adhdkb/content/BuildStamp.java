@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -20,7 +21,8 @@ final class BuildStamp {
 
 	private BuildStamp() {}
 
-	static String of(Path... folders) {
+	/** The stamp of every file under {@code folders} but those named {@code ignored} (another step's records). */
+	static String of(Set<String> ignored, Path... folders) {
 		try {
 			MessageDigest digest = MessageDigest.getInstance("SHA-256");
 			for (Path folder : folders) {
@@ -29,7 +31,8 @@ final class BuildStamp {
 				}
 				List<Path> files;
 				try (Stream<Path> walk = Files.walk(folder)) {
-					files = walk.filter(Files::isRegularFile).sorted().toList();
+					files = walk.filter(Files::isRegularFile)
+							.filter(file -> !ignored.contains(file.getFileName().toString())).sorted().toList();
 				}
 				for (Path file : files) {
 					digest.update(folder.relativize(file).toString().getBytes(StandardCharsets.UTF_8));

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Set;
 
 /**
  * The build's CQL step ({@code process-classes}): translates the CQL of the packaged content ({@code
@@ -63,7 +64,9 @@ public final class CqlBuildCommand {
 		// Every `./mvnw spring-boot:run` passes this phase; when neither the content nor our classes changed since the
 		// last translation, its output is already in place, and translating again costs the run command two seconds.
 		Path stamp = packageFolder.getParent().resolveSibling("cql-build.sha256");
-		String inputs = BuildStamp.of(packageFolder, packageFolder.getParent().resolve("org"));
+		// the content check's record (written at prepare-package) is no input of the translation
+		Set<String> ignored = Set.of(ContentPackage.VALIDATION_RECORD);
+		String inputs = BuildStamp.of(ignored, packageFolder, packageFolder.getParent().resolve("org"));
 		if (BuildStamp.matches(stamp, inputs)
 				&& Files.exists(packageFolder.getParent().resolve(CompiledLibraries.FHIR_HELPERS_ELM))) {
 			System.out.printf("%s: CQL unchanged since the last translation%n", packageFolder);
@@ -74,6 +77,6 @@ public final class CqlBuildCommand {
 			System.exit(exitCode);
 		}
 		// the stamp of what this run left behind (the Libraries it wrote included), so that the next run can skip
-		BuildStamp.write(stamp, BuildStamp.of(packageFolder, packageFolder.getParent().resolve("org")));
+		BuildStamp.write(stamp, BuildStamp.of(ignored, packageFolder, packageFolder.getParent().resolve("org")));
 	}
 }
