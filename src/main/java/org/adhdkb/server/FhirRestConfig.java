@@ -16,6 +16,7 @@ import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -67,6 +68,12 @@ public class FhirRestConfig {
 		server.registerInterceptor(new IfMatchPreconditionInterceptor());
 		customizers.forEach(customizer -> customizer.customize(server));
 		return server;
+	}
+
+	/** The validation support the CapabilityStatement reads, prepared while the web server starts. */
+	@Bean
+	SmartLifecycle capabilityStatementWarmUp(StartupWarmUp warmUp, IValidationSupport validationSupport) {
+		return warmUp.afterContentLoaded(validationSupport);
 	}
 
 	@Bean
