@@ -78,11 +78,6 @@ public final class CompiledLibraries {
 	}
 
 	private void add(org.hl7.elm.r1.Library elm) {
-		// The engine finds a definition by binary search over the statements sorted by name, the order the library
-		// manager puts them in when it compiles; ELM files keep the source order.
-		if (elm.getStatements() != null) {
-			elm.getStatements().getDef().sort(java.util.Comparator.comparing(org.hl7.elm.r1.ExpressionDef::getName));
-		}
 		VersionedIdentifier id = elm.getIdentifier();
 		CompiledLibrary library = new CompiledLibrary();
 		library.setIdentifier(id);
@@ -96,8 +91,18 @@ public final class CompiledLibraries {
 		return new VersionedIdentifier().withId(name).withVersion(version);
 	}
 
+	/**
+	 * A library read from its ELM, with its statements sorted by name: the engine finds a definition by binary search
+	 * over them, the order the library manager puts them in when it compiles (ELM files keep the source order). Sorted
+	 * here, before any other thread can see it: FHIRHelpers is one object shared by every build of this class, and
+	 * sorting it again on each build raced with other builds and with running evaluations.
+	 */
 	static org.hl7.elm.r1.Library read(String elmJson) {
-		return DefaultElmLibraryReaderProvider.INSTANCE.create(ELM_JSON).read(elmJson);
+		org.hl7.elm.r1.Library elm = DefaultElmLibraryReaderProvider.INSTANCE.create(ELM_JSON).read(elmJson);
+		if (elm.getStatements() != null) {
+			elm.getStatements().getDef().sort(java.util.Comparator.comparing(org.hl7.elm.r1.ExpressionDef::getName));
+		}
+		return elm;
 	}
 
 	/** FHIRHelpers as the build wrote it; translated here only when running without the build (an IDE). */
