@@ -76,12 +76,12 @@ public final class StartupKit {
 				|| option.startsWith("-Xrun") || option.startsWith("-agentpath"))) {
 			return;
 		}
-		List<String> classPath = command(args, jvmOptions, classPathEntries());
-		if (classPath.isEmpty()) {
+		List<String> command = command(args, jvmOptions, classPathEntries());
+		if (command.isEmpty()) {
 			return;
 		}
 		try {
-			Process server = new ProcessBuilder(classPath).inheritIO().start();
+			Process server = new ProcessBuilder(command).inheritIO().start();
 			// a stop signal to this JVM stops the server gracefully (Ctrl-C reaches both; SIGTERM only this one)
 			Runtime.getRuntime().addShutdownHook(new Thread(() -> {
 				server.destroy();
