@@ -13,11 +13,11 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.adhdkb.testing.TestFiles;
 import org.adhdkb.testing.TestServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,7 +69,7 @@ class RuleAddedAsContentTest {
 	static void startServerOnContentWithANewRule() throws IOException {
 		Path root = Path.of("target", "test-data", "rule-content-" + UUID.randomUUID()).toAbsolutePath();
 		Path content = root.resolve("fhir-resources");
-		copy(Path.of("fhir-resources"), content);
+		TestFiles.copyTree(Path.of("fhir-resources"), content);
 		Files.writeString(content.resolve("cql/AdhdGrowthCheck.cql"), CQL);
 
 		// The Library and the PlanDefinition as a knowledge engineer writes them: from the shape of existing ones.
@@ -199,18 +199,5 @@ class RuleAddedAsContentTest {
 			entries.addObject().set("resource", resource);
 		}
 		return bundle;
-	}
-
-	private static void copy(Path from, Path to) throws IOException {
-		try (Stream<Path> files = Files.walk(from)) {
-			for (Path file : (Iterable<Path>) files::iterator) {
-				Path target = to.resolve(from.relativize(file).toString());
-				if (Files.isDirectory(file)) {
-					Files.createDirectories(target);
-				} else {
-					Files.copy(file, target);
-				}
-			}
-		}
 	}
 }

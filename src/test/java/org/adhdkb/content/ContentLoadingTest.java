@@ -3,6 +3,7 @@ package org.adhdkb.content;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import org.adhdkb.cache.ChangeCounter;
 import org.adhdkb.testing.ServerTestBase;
+import org.adhdkb.testing.TestFiles;
 import org.adhdkb.testing.TestServers;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -68,7 +68,7 @@ class ContentLoadingTest extends ServerTestBase {
 
 	@Test
 	void aChangedFileIsWrittenAndOnlyThatOne(@TempDir Path dir) throws IOException {
-		copyPackage(Path.of("fhir-resources"), dir);
+		TestFiles.copyTree(Path.of("fhir-resources"), dir);
 		Path valueSet = dir.resolve("ValueSet/atomoxetine-products.json");
 		String original = Files.readString(valueSet);
 		String edited = original.replaceFirst("\"title\": \"[^\"]*\"", "\"title\": \"Atomoxetine products (edited)\"");
@@ -89,7 +89,7 @@ class ContentLoadingTest extends ServerTestBase {
 
 	@Test
 	void invalidContentIsRefusedWithoutWritingAnything(@TempDir Path dir) throws IOException {
-		copyPackage(Path.of("fhir-resources"), dir);
+		TestFiles.copyTree(Path.of("fhir-resources"), dir);
 		Path valueSet = dir.resolve("ValueSet/atomoxetine-products.json");
 		Files.writeString(valueSet, Files.readString(valueSet).replaceFirst("\"title\": \"[^\"]*\"", "\"title\": \"Changed\""));
 		Files.writeString(dir.resolve("ValueSet/broken.json"), "{\"resourceType\":\"ValueSet\",\"id\":\"broken\",\"bogus\":1}");
@@ -103,7 +103,7 @@ class ContentLoadingTest extends ServerTestBase {
 
 	@Test
 	void invalidContentStopsStartupNamingEveryProblem(@TempDir Path dir) throws IOException {
-		copyPackage(Path.of("fhir-resources"), dir);
+		TestFiles.copyTree(Path.of("fhir-resources"), dir);
 		Files.writeString(dir.resolve("ValueSet/broken-one.json"), "{\"resourceType\":\"ValueSet\",\"id\":\"broken-one\",\"bogus\":1}");
 		Files.writeString(dir.resolve("ValueSet/broken-two.json"), "{\"resourceType\":\"ValueSet\",\"id\":\"other\"}");
 		assertThatThrownBy(() -> TestServers.start(Map.of(
@@ -121,15 +121,5 @@ class ContentLoadingTest extends ServerTestBase {
 			cause = cause.getCause();
 		}
 		return cause;
-	}
-
-	static void copyPackage(Path from, Path to) throws IOException {
-		try (Stream<Path> files = Files.walk(from)) {
-			for (Path source : files.filter(Files::isRegularFile).toList()) {
-				Path target = to.resolve(from.relativize(source).toString());
-				Files.createDirectories(target.getParent());
-				Files.copy(source, target);
-			}
-		}
 	}
 }

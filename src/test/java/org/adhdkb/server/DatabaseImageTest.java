@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.adhdkb.content.ContentLoader;
 import org.adhdkb.content.ContentPackage;
+import org.adhdkb.testing.TestFiles;
 import org.adhdkb.testing.TestServers;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,7 +49,7 @@ class DatabaseImageTest {
 
 		// one title changed: the content hash differs from the image's
 		Path edited = temp.resolve("content");
-		copyTree(Path.of("target/classes/fhir-resources"), edited);
+		TestFiles.copyTree(Path.of("target/classes/fhir-resources"), edited);
 		Path file = edited.resolve("ValueSet/atomoxetine-products.json");
 		ObjectMapper json = new ObjectMapper();
 		ObjectNode valueSet = (ObjectNode) json.readTree(file.toFile());
@@ -83,19 +83,6 @@ class DatabaseImageTest {
 					Thread.sleep(100);
 				} catch (InterruptedException interrupted) {
 					throw new IllegalStateException(interrupted);
-				}
-			}
-		}
-	}
-
-	private static void copyTree(Path from, Path to) throws IOException {
-		try (Stream<Path> paths = Files.walk(from)) {
-			for (Path path : (Iterable<Path>) paths::iterator) {
-				Path target = to.resolve(from.relativize(path).toString());
-				if (Files.isDirectory(path)) {
-					Files.createDirectories(target);
-				} else {
-					Files.copy(path, target);
 				}
 			}
 		}

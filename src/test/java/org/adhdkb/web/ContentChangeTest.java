@@ -3,6 +3,7 @@ package org.adhdkb.web;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.adhdkb.testing.TestFiles;
 import org.adhdkb.testing.TestServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -39,7 +39,7 @@ class ContentChangeTest {
 	static void startServerOnChangedContent() throws IOException {
 		Path root = Path.of("target", "test-data", "ui-content-" + UUID.randomUUID()).toAbsolutePath();
 		Path content = root.resolve("fhir-resources");
-		copy(Path.of("fhir-resources"), content);
+		TestFiles.copyTree(Path.of("fhir-resources"), content);
 		Path atomoxetineFile = content.resolve("MedicationKnowledge/atomoxetine.json");
 		JsonNode mk = JSON.readTree(atomoxetineFile.toFile());
 		int changed = 0;
@@ -69,19 +69,6 @@ class ContentChangeTest {
 				"adhdkb.data-dir", root.resolve("data").toString(),
 				"adhdkb.content.location", "file:" + content + "/"));
 		browser = new Browser();
-	}
-
-	private static void copy(Path from, Path to) throws IOException {
-		try (Stream<Path> files = Files.walk(from)) {
-			for (Path file : (Iterable<Path>) files::iterator) {
-				Path target = to.resolve(from.relativize(file).toString());
-				if (Files.isDirectory(file)) {
-					Files.createDirectories(target);
-				} else {
-					Files.copy(file, target);
-				}
-			}
-		}
 	}
 
 	@AfterAll
