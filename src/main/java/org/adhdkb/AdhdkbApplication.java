@@ -2,6 +2,7 @@ package org.adhdkb;
 
 import org.adhdkb.content.ContentCheckCommand;
 import org.adhdkb.server.StartupKit;
+import org.adhdkb.server.StartupWarmUp;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.metrics.buffering.BufferingApplicationStartup;
@@ -20,6 +21,7 @@ public class AdhdkbApplication {
 			System.exit(ContentCheckCommand.run(args));
 		}
 		StartupKit.relaunchIfReady(args);
+		StartupWarmUp.parseCoreDefinitionsEarly(args);
 		SpringApplication application = new SpringApplication(AdhdkbApplication.class);
 		if (Boolean.getBoolean("adhdkb.startup-trace")) {
 			// Records how long each bean takes to start, served at /actuator/startup (see bench/README.md).

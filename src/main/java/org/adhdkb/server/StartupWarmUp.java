@@ -6,7 +6,9 @@ import ca.uhn.fhir.context.support.IValidationSupport;
 import org.hibernate.query.hql.internal.HqlParseTreeBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.config.BeanPostProcessor;
+import ca.uhn.fhir.jpa.searchparam.extractor.ISearchParamExtractor;
+import org.springframework.beans.factory.config.InstantiationAwareBeanPostProcessor;
+import org.springframework.core.env.SimpleCommandLinePropertySource;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.data.jpa.repository.Query;
 import org.springframework.util.ClassUtils;
@@ -22,13 +24,21 @@ import java.util.concurrent.TimeUnit;
  * Start-up runs on one thread, and the second core of a small machine is mostly idle meanwhile. As soon as HAPI's
  * FhirContext and its core definitions exist, this builds on a background thread what start-up will ask them for a
  * few seconds later: the model of all 146 resource types (every DAO and the search-parameter extractor need it) and
- * the parsed core StructureDefinitions (HAPI's FHIRPath engine and the content checks), and Hibernate's HQL parser
- * tables, by parsing the queries of HAPI's repositories (their first use otherwise pays for filling them). All of
- * these are thread-safe and built once; whichever thread asks first does the work, the other waits for it.
+ * and Hibernate's HQL parser tables, by parsing the queries of HAPI's repositories (their first use otherwise pays
+ * for filling them). Both are thread-safe and built once; whichever thread asks first does the work, the other waits.
+ *
+ * <p>The parsed core StructureDefinitions (about a second of XML parsing, which HAPI's search-parameter extractor
+ * needs for its FHIRPath engine) are started even earlier, from {@code main} before Spring starts, when only one
+ * core is busy: see {@link #parseCoreDefinitionsEarly}.
  */
-final class StartupWarmUp implements BeanPostProcessor {
+public final class StartupWarmUp implements InstantiationAwareBeanPostProcessor {
 
 	private static final Logger log = LoggerFactory.getLogger(StartupWarmUp.class);
+
+	private static final String SWITCH = "adhdkb.startup.warm-up";
+
+	/** The thread parsing the core StructureDefinitions, if {@code main} started one; null in tests. */
+	private static volatile Thread coreDefinitions;
 
 	/** After {@code content.ContentLoader} (DEFAULT_PHASE - 4096), before the web server (DEFAULT_PHASE - 2048). */
 	private static final int AFTER_CONTENT_LOADER = SmartLifecycle.DEFAULT_PHASE - 3072;
@@ -47,15 +57,50 @@ final class StartupWarmUp implements BeanPostProcessor {
 		this.enabled = enabled;
 	}
 
+	/**
+	 * Parses HAPI's core R4 StructureDefinitions on a thread of its own while Spring reads its configuration. HAPI
+	 * keeps them once per FHIR version for every FhirContext ({@link DefaultProfileValidationSupport} shares one
+	 * delegate), so the server's own context finds them parsed. Off with {@code --adhdkb.startup.warm-up=false}.
+	 */
+	public static void parseCoreDefinitionsEarly(String[] args) {
+		String value = new SimpleCommandLinePropertySource(args).getProperty(SWITCH);
+		if (!Boolean.parseBoolean(value != null ? value : System.getProperty(SWITCH, "true"))) {
+			return;
+		}
+		Thread parse = new Thread(() -> {
+			try {
+				new DefaultProfileValidationSupport(FhirContext.forR4Cached()).fetchAllStructureDefinitions();
+			} catch (RuntimeException | LinkageError e) {
+				log.debug("Early parse of the core StructureDefinitions failed", e); // start-up parses them again
+			}
+		}, "core-definitions");
+		parse.setDaemon(true);
+		parse.start();
+		coreDefinitions = parse;
+	}
+
+	/**
+	 * HAPI's map of parsed core definitions is not built under a lock: the extractor, created while the early parse
+	 * still runs, would parse them a second time on the start-up thread. It waits for the early parse instead.
+	 */
+	@Override
+	public Object postProcessBeforeInstantiation(Class<?> beanClass, String beanName) {
+		Thread parse = coreDefinitions;
+		if (parse != null && ISearchParamExtractor.class.isAssignableFrom(beanClass)) {
+			try {
+				parse.join();
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+			coreDefinitions = null;
+		}
+		return null;
+	}
+
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
-		if (!enabled) {
-			return bean;
-		}
-		if (bean instanceof FhirContext context) {
+		if (enabled && bean instanceof FhirContext context) {
 			warm(() -> context.getResourceTypes().forEach(context::getResourceDefinition));
-		} else if (bean instanceof DefaultProfileValidationSupport coreDefinitions) {
-			warm(coreDefinitions::fetchAllStructureDefinitions);
 		}
 		return bean;
 	}
