@@ -1,6 +1,7 @@
 package org.adhdkb.cdshooks;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,12 +19,14 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import org.adhdkb.cache.ChangeCounter;
+import org.adhdkb.cache.KeptResources;
 import org.adhdkb.cache.VersionedCache;
 import org.adhdkb.guidance.KnowledgeArtifacts;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DataRequirement;
+import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.Library;
 import org.hl7.fhir.r4.model.PlanDefinition;
 import org.hl7.fhir.r4.model.Resource;
@@ -108,10 +111,12 @@ class CdsServiceCatalog {
 			}
 		}
 		Map<String, HookService> built = new LinkedHashMap<>();
+		Map<String, List<Resource>> knowledgeByType = new HashMap<>(); // read once, shared by every hook's rules
 		rulesByHook.forEach((hook, rules) -> {
 			// the dose checks read the patient's facts with Library AdhdPatientFacts: its data is prefetched too
 			HookRules hookRules = hookRules(hook, rules,
-					ORDER_HOOKS.contains(hook) ? List.of(OrderReview.PATIENT_FACTS) : List.of(), request);
+					ORDER_HOOKS.contains(hook) ? List.of(OrderReview.PATIENT_FACTS) : List.of(), knowledgeByType,
+					request);
 			Map<String, String> prefetch = PrefetchTemplates.of(requirements(hookRules, request), fhir,
 					this::expansion);
 			// every hook is about a patient: the Patient read is always asked for, whatever the rules retrieve
@@ -137,7 +142,8 @@ class CdsServiceCatalog {
 		return built;
 	}
 
-	private HookRules hookRules(String hook, List<PlanDefinition> rules, List<String> alsoRead, RequestDetails request) {
+	private HookRules hookRules(String hook, List<PlanDefinition> rules, List<String> alsoRead,
+			Map<String, List<Resource>> knowledgeByType, RequestDetails request) {
 		Set<String> libraryUrls = new LinkedHashSet<>();
 		rules.forEach(rule -> rule.getLibrary().forEach(library -> libraryUrls.add(library.getValue())));
 		for (String url : alsoRead) {
@@ -163,19 +169,31 @@ class CdsServiceCatalog {
 		}
 		List<Resource> knowledge = new ArrayList<>();
 		for (String type : knowledgeTypes) {
-			if (!fhir.getResourceTypes().contains(type)) {
-				continue;
-			}
-			// every resource of the type, however many (a large search is paged by HAPI even when asked for in one go)
-			SearchParameterMap all = SearchParameterMap.newSynchronous();
-			all.setLoadSynchronousUpTo(MAX_KNOWLEDGE);
-			for (IBaseResource found : daoRegistry.getResourceDao(type).search(all, request).getResources(0, MAX_KNOWLEDGE)) {
-				knowledge.add((Resource) found);
+			if (fhir.getResourceTypes().contains(type)) {
+				knowledge.addAll(knowledgeByType.computeIfAbsent(type, t -> everyResourceOfType(t, request)));
 			}
 		}
 		List<PlanDefinition> withAction = rules.stream()
 				.filter(rule -> rule.getAction().stream().anyMatch(a -> EcaRules.triggeredByHook(a, hook))).toList();
 		return new HookRules(hook, withAction, libraries, new org.adhdkb.cql.Knowledge(knowledge));
+	}
+
+	/**
+	 * Every resource of a knowledge type in the content, however many (a large search is paged by HAPI even when asked
+	 * for in one go), without its narrative: the CQL reads the knowledge, never its human-readable text, and the
+	 * narratives were most of the memory these copies took (about 80 MB of a 512 MB heap before).
+	 */
+	private List<Resource> everyResourceOfType(String type, RequestDetails request) {
+		SearchParameterMap all = SearchParameterMap.newSynchronous();
+		all.setLoadSynchronousUpTo(MAX_KNOWLEDGE);
+		List<Resource> found = new ArrayList<>();
+		for (IBaseResource resource : daoRegistry.getResourceDao(type).search(all, request).getResources(0, MAX_KNOWLEDGE)) {
+			if (resource instanceof DomainResource domain) {
+				domain.setText(null);
+			}
+			found.add((Resource) KeptResources.compact(resource));
+		}
+		return List.copyOf(found);
 	}
 
 	private List<DataRequirement> requirements(HookRules hook, RequestDetails request) {

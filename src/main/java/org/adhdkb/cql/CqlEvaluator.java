@@ -35,8 +35,15 @@ public final class CqlEvaluator {
 
 	private static final String FHIR_MODEL = "http://hl7.org/fhir";
 
-	/** The FHIR model resolver reflects over HAPI's model classes on first use of each type: one per JVM. */
-	private static final R4FhirModelResolver MODEL = new R4FhirModelResolver(FhirContext.forR4Cached());
+	/**
+	 * The FHIR model resolver reflects over HAPI's model classes on first use of each type: one per FhirContext, kept
+	 * for every evaluator. The server passes its own context: a second one would hold a second model of every
+	 * resource type (about 30 MB of the heap).
+	 */
+	private static final Map<FhirContext, R4FhirModelResolver> MODELS =
+			java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+	private final R4FhirModelResolver model;
 
 	private final CompiledLibraries libraries;
 	private final TerminologyProvider terminology;
@@ -46,10 +53,16 @@ public final class CqlEvaluator {
 	private final Map<FunctionRef, FunctionDef> resolvedFunctions =
 			java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
+	/** An evaluator on HAPI's shared R4 context, for tools and tests that have no server. */
 	public CqlEvaluator(CompiledLibraries libraries, TerminologyProvider terminology) {
+		this(libraries, terminology, FhirContext.forR4Cached());
+	}
+
+	public CqlEvaluator(CompiledLibraries libraries, TerminologyProvider terminology, FhirContext fhir) {
 		this.libraries = libraries;
 		this.terminology = terminology;
-		this.constants = new KnowledgeConstants(libraries, FhirContext.forR4Cached());
+		this.model = MODELS.computeIfAbsent(fhir, R4FhirModelResolver::new);
+		this.constants = new KnowledgeConstants(libraries, fhir);
 	}
 
 	/** Thrown when the engine cannot evaluate (a library missing, an error inside the CQL). */
@@ -154,7 +167,7 @@ public final class CqlEvaluator {
 					patient = resource.getIdElement().getIdPart();
 				}
 			}
-			DataProvider fhir = new CompositeDataProvider(MODEL, new RecordRetrieveProvider(byType, MODEL, terminology, knowledge));
+			DataProvider fhir = new CompositeDataProvider(model, new RecordRetrieveProvider(byType, model, terminology, knowledge));
 			Environment environment = new Environment(libraries.libraryManager(), Map.of(FHIR_MODEL, fhir), terminology);
 			// Expression caching is off by default in this engine: without it every reference to a definition evaluates
 			// it again (the guidance names "Atomoxetine dosing" a dozen times), which cost ~100 ms of CPU per $apply.
@@ -243,7 +256,7 @@ public final class CqlEvaluator {
 		if (names.isEmpty()) {
 			return Map.of();
 		}
-		DataProvider fhir = new CompositeDataProvider(MODEL, new RecordRetrieveProvider(Map.of(), MODEL, terminology, knowledge));
+		DataProvider fhir = new CompositeDataProvider(model, new RecordRetrieveProvider(Map.of(), model, terminology, knowledge));
 		CqlEngine engine = new CqlEngine(new Environment(libraries.libraryManager(), Map.of(FHIR_MODEL, fhir), terminology),
 				EnumSet.of(CqlEngine.Options.EnableExpressionCaching));
 		shareResolvedFunctions(engine);

@@ -1,5 +1,6 @@
 package org.adhdkb.guidance;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
@@ -48,12 +49,14 @@ public class GuidanceLogic {
 	private final KnowledgeArtifacts artifacts;
 	private final IValidationSupport validationSupport;
 	private final ValueSetMembership valueSets;
+	private final FhirContext fhir;
 	/** One evaluator for the Libraries as they are: rebuilt after a write, as every cache of knowledge is. */
 	private final VersionedCache<String, CqlEvaluator> evaluators;
 
 	public GuidanceLogic(DaoRegistry daoRegistry, ChangeCounter changeCounter, KnowledgeArtifacts artifacts,
-			IValidationSupport validationSupport, ValueSetMembership valueSets) {
+			IValidationSupport validationSupport, ValueSetMembership valueSets, FhirContext fhir) {
 		this.daoRegistry = daoRegistry;
+		this.fhir = fhir;
 		this.changeCounter = changeCounter;
 		this.artifacts = artifacts;
 		this.validationSupport = validationSupport;
@@ -98,7 +101,7 @@ public class GuidanceLogic {
 			}
 			ValueSetTerminology terminology = new ValueSetTerminology(validationSupport,
 					(system, code, url) -> valueSets.anyIn(List.of(new Coding(system, code, null)), url, version));
-			return new CqlEvaluator(CompiledLibraries.of(libraries), terminology);
+			return new CqlEvaluator(CompiledLibraries.of(libraries), terminology, fhir);
 		});
 	}
 

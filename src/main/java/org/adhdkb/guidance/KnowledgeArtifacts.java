@@ -15,6 +15,7 @@ import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.adhdkb.medication.ProductCatalog;
 import org.adhdkb.cache.ChangeCounter;
+import org.adhdkb.cache.KeptResources;
 import org.adhdkb.cache.VersionedCache;
 import org.springframework.stereotype.Component;
 
@@ -49,7 +50,7 @@ public class KnowledgeArtifacts {
 		return catalogs.get("catalog", changeCounter.current(request), key -> {
 			SearchParameterMap everyLine = SearchParameterMap.newSynchronous().add("status", new TokenParam("active"));
 			List<MedicationKnowledge> lines = daoRegistry.getResourceDao("MedicationKnowledge").search(everyLine, request)
-					.getResources(0, LINES).stream().map(MedicationKnowledge.class::cast).toList();
+					.getResources(0, LINES).stream().map(MedicationKnowledge.class::cast).map(KeptResources::compact).toList();
 			if (lines.size() >= LINES) {
 				throw new IllegalStateException("more than " + LINES + " MedicationKnowledge resources: raise the limit");
 			}
@@ -70,7 +71,8 @@ public class KnowledgeArtifacts {
 			List<Medication> found = new java.util.ArrayList<>();
 			for (String id : ids) {
 				try {
-					found.add((Medication) daoRegistry.getResourceDao("Medication").read(new IdType("Medication", id), request));
+					found.add(KeptResources.compact(
+							(Medication) daoRegistry.getResourceDao("Medication").read(new IdType("Medication", id), request)));
 				} catch (ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
 					// an ingredient code of the value set: no Medication behind it
 				}
@@ -91,7 +93,7 @@ public class KnowledgeArtifacts {
 	public <T extends IBaseResource> T byId(Class<T> type, IdType id, RequestDetails request) {
 		String typeName = type.getSimpleName();
 		return type.cast(cache.get(typeName + "/" + id.getIdPart(), changeCounter.current(request),
-				key -> daoRegistry.getResourceDao(typeName).read(new IdType(typeName, id.getIdPart()), request)));
+				key -> KeptResources.compact(daoRegistry.getResourceDao(typeName).read(new IdType(typeName, id.getIdPart()), request))));
 	}
 
 	/**
@@ -99,7 +101,7 @@ public class KnowledgeArtifacts {
 	 * resource is shared and must not be modified.
 	 */
 	public <T extends IBaseResource> T byCanonical(Class<T> type, String canonical, RequestDetails request) {
-		return type.cast(cache.get(type.getSimpleName() + "|" + canonical, changeCounter.current(request), key -> findByCanonical(type, canonical, request)));
+		return type.cast(cache.get(type.getSimpleName() + "|" + canonical, changeCounter.current(request), key -> KeptResources.compact(findByCanonical(type, canonical, request))));
 	}
 
 	/**

@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import org.adhdkb.cache.ChangeCounter;
+import org.adhdkb.cache.KeptResources;
 import org.adhdkb.cache.VersionedCache;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
@@ -108,7 +109,7 @@ public class PatientRecordReader {
 	@SuppressWarnings("unchecked")
 	private <T extends Resource> List<T> search(String type, String patientReference, RequestDetails request) {
 		SearchParameterMap map = SearchParameterMap.newSynchronous().add("subject", new ReferenceParam(patientReference));
-		List<IBaseResource> found = daoRegistry.getResourceDao(type).search(map, request).getAllResources();
+		List<IBaseResource> found = KeptResources.compact(daoRegistry.getResourceDao(type).search(map, request).getAllResources());
 		return (List<T>) (List<?>) found;
 	}
 
