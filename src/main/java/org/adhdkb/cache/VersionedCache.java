@@ -1,6 +1,8 @@
 package org.adhdkb.cache;
 
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -36,6 +38,24 @@ public final class VersionedCache<K, V> {
 		this.weigher = weigher;
 	}
 
+	/** A computation under way, and the version it computes for. */
+	private record Flight<V>(long version, CompletableFuture<V> result) {}
+
+	/** Computations under way, when one at a time is asked for ({@link #oneComputationAtATime}). */
+	private volatile Map<K, Flight<V>> inFlight;
+
+	/**
+	 * Callers that miss the same key at the same version wait for the first one's computation instead of each
+	 * computing it. For entries that are large and slow to build (the CQL evaluator, the CDS service catalogue): a
+	 * burst of first calls on a cold server built them side by side, 16 at once, and ran a 512 MB heap out of memory.
+	 * Only for a cache whose computations never ask it for another key: two of them waiting for each other would wait
+	 * for ever.
+	 */
+	public VersionedCache<K, V> oneComputationAtATime() {
+		inFlight = new ConcurrentHashMap<>();
+		return this;
+	}
+
 	public V get(K key, Function<K, V> compute) {
 		return get(key, counter.current(), compute);
 	}
@@ -46,9 +66,32 @@ public final class VersionedCache<K, V> {
 		if (cached != null) {
 			return cached;
 		}
-		V computed = compute.apply(key);
-		put(key, now, computed);
-		return computed;
+		if (inFlight == null) {
+			V computed = compute.apply(key);
+			put(key, now, computed);
+			return computed;
+		}
+		Flight<V> mine = new Flight<>(now, new CompletableFuture<>());
+		Flight<V> running = inFlight.compute(key, (k, other) -> other != null && other.version() == now ? other : mine);
+		if (running != mine) {
+			try {
+				return running.result().join();
+			} catch (CompletionException e) {
+				// the same computation failed for the caller that ran it: it fails the same way here
+				throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+			}
+		}
+		try {
+			V computed = compute.apply(key);
+			put(key, now, computed);
+			mine.result().complete(computed);
+			return computed;
+		} catch (RuntimeException | Error e) {
+			mine.result().completeExceptionally(e);
+			throw e;
+		} finally {
+			inFlight.remove(key, mine);
+		}
 	}
 
 	/** The counter's value now: read it before computing what you will {@link #put}. */

@@ -76,7 +76,7 @@ class CdsServiceCatalog {
 		this.fhir = fhir;
 		this.validationSupport = validationSupport;
 		this.changeCounter = changeCounter;
-		this.services = new VersionedCache<>(changeCounter, 1);
+		this.services = new VersionedCache<String, Map<String, HookService>>(changeCounter, 1).oneComputationAtATime();
 	}
 
 	Optional<HookService> byId(String id) {

@@ -61,7 +61,7 @@ public class GuidanceLogic {
 		this.artifacts = artifacts;
 		this.validationSupport = validationSupport;
 		this.valueSets = valueSets;
-		this.evaluators = new VersionedCache<>(changeCounter, 1);
+		this.evaluators = new VersionedCache<String, CqlEvaluator>(changeCounter, 1).oneComputationAtATime();
 	}
 
 	/**

@@ -38,7 +38,7 @@ public class KnowledgeArtifacts {
 		this.daoRegistry = daoRegistry;
 		this.changeCounter = changeCounter;
 		this.cache = new VersionedCache<>(changeCounter, 1_000);
-		this.catalogs = new VersionedCache<>(changeCounter, 1);
+		this.catalogs = new VersionedCache<String, ProductCatalog>(changeCounter, 1).oneComputationAtATime();
 	}
 
 	/**
