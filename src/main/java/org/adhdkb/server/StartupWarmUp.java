@@ -63,20 +63,25 @@ public final class StartupWarmUp implements InstantiationAwareBeanPostProcessor 
 	 * delegate), so the server's own context finds them parsed. Off with {@code --adhdkb.startup.warm-up=false}.
 	 */
 	public static void parseCoreDefinitionsEarly(String[] args) {
+		startEarly(args, () -> new DefaultProfileValidationSupport(FhirContext.forR4Cached()).fetchAllStructureDefinitions());
+	}
+
+	/** Runs {@code parse} on a thread of its own, unless the warm-up is switched off. */
+	static void startEarly(String[] args, Runnable parse) {
 		String value = new SimpleCommandLinePropertySource(args).getProperty(SWITCH);
 		if (!Boolean.parseBoolean(value != null ? value : System.getProperty(SWITCH, "true"))) {
 			return;
 		}
-		Thread parse = new Thread(() -> {
+		Thread thread = new Thread(() -> {
 			try {
-				new DefaultProfileValidationSupport(FhirContext.forR4Cached()).fetchAllStructureDefinitions();
+				parse.run();
 			} catch (RuntimeException | LinkageError e) {
 				log.debug("Early parse of the core StructureDefinitions failed", e); // start-up parses them again
 			}
 		}, "core-definitions");
-		parse.setDaemon(true);
-		parse.start();
-		coreDefinitions = parse;
+		thread.setDaemon(true);
+		thread.start();
+		coreDefinitions = thread;
 	}
 
 	/**
