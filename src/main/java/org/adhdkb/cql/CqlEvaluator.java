@@ -35,13 +35,10 @@ public final class CqlEvaluator {
 
 	private static final String FHIR_MODEL = "http://hl7.org/fhir";
 
-	/**
-	 * The FHIR model resolver reflects over HAPI's model classes on first use of each type: one per FhirContext, kept
-	 * for every evaluator. The server passes its own context: a second one would hold a second model of every
-	 * resource type (about 30 MB of the heap).
-	 */
-	private static final Map<FhirContext, R4FhirModelResolver> MODELS =
-			java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+	/** For tools and tests without a server: a resolver on HAPI's shared R4 context, made on first use. */
+	private static final class SharedModel {
+		static final R4FhirModelResolver MODEL = new R4FhirModelResolver(FhirContext.forR4Cached());
+	}
 
 	private final R4FhirModelResolver model;
 
@@ -55,14 +52,19 @@ public final class CqlEvaluator {
 
 	/** An evaluator on HAPI's shared R4 context, for tools and tests that have no server. */
 	public CqlEvaluator(CompiledLibraries libraries, TerminologyProvider terminology) {
-		this(libraries, terminology, FhirContext.forR4Cached());
+		this(libraries, terminology, SharedModel.MODEL);
 	}
 
-	public CqlEvaluator(CompiledLibraries libraries, TerminologyProvider terminology, FhirContext fhir) {
+	/**
+	 * @param model the FHIR model resolver, which reflects over HAPI's model classes on first use of each type: kept by
+	 *              the caller for every evaluator it makes, on the server's own FhirContext (a second context would
+	 *              hold a second model of every resource type, about 30 MB of the heap)
+	 */
+	public CqlEvaluator(CompiledLibraries libraries, TerminologyProvider terminology, R4FhirModelResolver model) {
 		this.libraries = libraries;
 		this.terminology = terminology;
-		this.model = MODELS.computeIfAbsent(fhir, R4FhirModelResolver::new);
-		this.constants = new KnowledgeConstants(libraries, fhir);
+		this.model = model;
+		this.constants = new KnowledgeConstants(libraries, model.getFhirContext());
 	}
 
 	/** Thrown when the engine cannot evaluate (a library missing, an error inside the CQL). */

@@ -2,6 +2,7 @@ package org.adhdkb.guidance;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
+import org.opencds.cqf.cql.engine.fhir.model.R4FhirModelResolver;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
@@ -49,14 +50,15 @@ public class GuidanceLogic {
 	private final KnowledgeArtifacts artifacts;
 	private final IValidationSupport validationSupport;
 	private final ValueSetMembership valueSets;
-	private final FhirContext fhir;
+	/** The CQL engine's view of the server's FHIR model, one for every evaluator. */
+	private final R4FhirModelResolver model;
 	/** One evaluator for the Libraries as they are: rebuilt after a write, as every cache of knowledge is. */
 	private final VersionedCache<String, CqlEvaluator> evaluators;
 
 	public GuidanceLogic(DaoRegistry daoRegistry, ChangeCounter changeCounter, KnowledgeArtifacts artifacts,
 			IValidationSupport validationSupport, ValueSetMembership valueSets, FhirContext fhir) {
 		this.daoRegistry = daoRegistry;
-		this.fhir = fhir;
+		this.model = new R4FhirModelResolver(fhir);
 		this.changeCounter = changeCounter;
 		this.artifacts = artifacts;
 		this.validationSupport = validationSupport;
@@ -101,7 +103,7 @@ public class GuidanceLogic {
 			}
 			ValueSetTerminology terminology = new ValueSetTerminology(validationSupport,
 					(system, code, url) -> valueSets.anyIn(List.of(new Coding(system, code, null)), url, version));
-			return new CqlEvaluator(CompiledLibraries.of(libraries), terminology, fhir);
+			return new CqlEvaluator(CompiledLibraries.of(libraries), terminology, model);
 		});
 	}
 
