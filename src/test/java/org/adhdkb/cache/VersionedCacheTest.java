@@ -1,14 +1,9 @@
 package org.adhdkb.cache;
 
+import org.adhdkb.testing.AllAtOnce;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,28 +55,10 @@ class VersionedCacheTest {
 	/** CALLERS threads ask for the same missing entry at the same moment; the computation lasts long enough to overlap. */
 	private static <V> List<V> missAtOnce(VersionedCache<String, V> cache, long version,
 			java.util.function.Supplier<V> compute) throws Exception {
-		ExecutorService threads = Executors.newFixedThreadPool(CALLERS);
-		CountDownLatch start = new CountDownLatch(1);
-		try {
-			List<Future<V>> calls = new ArrayList<>();
-			for (int i = 0; i < CALLERS; i++) {
-				calls.add(threads.submit(() -> {
-					start.await();
-					return cache.get("catalogue", version, key -> {
-						sleep();
-						return compute.get();
-					});
-				}));
-			}
-			start.countDown();
-			List<V> answers = new ArrayList<>();
-			for (Future<V> call : calls) {
-				answers.add(call.get(10, TimeUnit.SECONDS));
-			}
-			return answers;
-		} finally {
-			threads.shutdownNow();
-		}
+		return AllAtOnce.run(CALLERS, () -> cache.get("catalogue", version, key -> {
+			sleep();
+			return compute.get();
+		}));
 	}
 
 	private static void sleep() {

@@ -1,17 +1,12 @@
 package org.adhdkb.security;
 
+import org.adhdkb.testing.AllAtOnce;
 import org.adhdkb.testing.ServerTestBase;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,28 +14,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConcurrentWritesTest extends ServerTestBase {
 
 	private static final int WRITERS = 8;
-
-	private <T> List<T> allAtOnce(int n, Callable<T> task) throws Exception {
-		ExecutorService pool = Executors.newFixedThreadPool(n);
-		CountDownLatch start = new CountDownLatch(1);
-		try {
-			List<Future<T>> futures = new ArrayList<>();
-			for (int i = 0; i < n; i++) {
-				futures.add(pool.submit(() -> {
-					start.await();
-					return task.call();
-				}));
-			}
-			start.countDown();
-			List<T> results = new ArrayList<>();
-			for (Future<T> future : futures) {
-				results.add(future.get());
-			}
-			return results;
-		} finally {
-			pool.shutdownNow();
-		}
-	}
 
 	@Test
 	void concurrentUpdatesWithIfMatchNeverLoseAnUpdate() throws Exception {
@@ -51,7 +24,7 @@ class ConcurrentWritesTest extends ServerTestBase {
 		for (int round = 1; round <= rounds; round++) {
 			String ifMatch = "W/\"" + round + "\"";
 			int r = round;
-			List<Integer> statuses = allAtOnce(WRITERS, () -> send("PUT", path,
+			List<Integer> statuses = AllAtOnce.run(WRITERS, () -> send("PUT", path,
 					patient(id, "round " + r + " by " + Thread.currentThread().getName()),
 					"Content-Type", "application/fhir+json", "If-Match", ifMatch).statusCode());
 			assertThat(statuses).as("round " + round).containsOnly(200, 412);
@@ -66,7 +39,7 @@ class ConcurrentWritesTest extends ServerTestBase {
 	void concurrentConditionalCreatesMakeOneResource() throws Exception {
 		String identifier = UUID.randomUUID().toString();
 		String body = "{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"urn:test:concurrent\",\"value\":\"" + identifier + "\"}]}";
-		List<Integer> statuses = allAtOnce(WRITERS, () -> send("POST", "/fhir/Patient", body,
+		List<Integer> statuses = AllAtOnce.run(WRITERS, () -> send("POST", "/fhir/Patient", body,
 				"Content-Type", "application/fhir+json",
 				"If-None-Exist", "identifier=urn:test:concurrent|" + identifier).statusCode());
 		assertThat(statuses).as("every create is answered: created, or found").allMatch(s -> s == 200 || s == 201 || s == 409 || s == 412);
