@@ -5,11 +5,13 @@
 set -euo pipefail
 JAR=${1:-target/adhdkb.jar}; PORT=18190; BASE=http://127.0.0.1:$PORT; WORK=bench/work/cpu
 [ -f "$JAR" ] || ./mvnw -B -q package -DskipTests
+# a server of a previous run may still hold the port for a moment
+while curl -fs -o /dev/null $BASE/fhir/metadata 2>/dev/null; do sleep 1; done
 rm -rf "$WORK"; mkdir -p "$WORK"
 # no start-up kit: the CPU read below is of this one JVM, with the C2 compiler as a long-running server has
 java -Xmx512m -jar "$JAR" --server.port=$PORT --adhdkb.data-dir="$WORK/db" --adhdkb.security.local-writes=true \
   --adhdkb.startup.kit=false > "$WORK/server.log" 2>&1 &
-SERVER=$!; trap 'kill $SERVER 2>/dev/null || true' EXIT
+SERVER=$!; trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
 until curl -fs -o /dev/null $BASE/fhir/metadata; do sleep 0.5; done
 put() { curl -fs -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' "$BASE/fhir/$1" -d "$2"; }
 put Patient/bench-child '{"resourceType":"Patient","id":"bench-child","birthDate":"2017-05-01"}'

@@ -12,9 +12,7 @@ import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import ca.uhn.hapi.fhir.cdshooks.serializer.CdsServiceRequestJsonDeserializer;
 import ca.uhn.hapi.fhir.cdshooks.svc.prefetch.CdsPrefetchSvc;
-import ca.uhn.hapi.fhir.cdshooks.module.CdsHooksObjectMapperFactory;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -54,12 +52,11 @@ class CdsHooksController {
 	private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 
 	private final CdsServiceCatalog catalog;
-	private final CdsServiceRequestJsonDeserializer requestParser;
+	private final CdsRequestReader requestReader;
 	private final CdsPrefetchSvc prefetch;
 	private final FeedbackStore feedback;
 	private final IssuedCards issued;
 	private final ReferencedMedications referencedMedications;
-	private final ObjectMapper requestMapper;
 	private final ObjectMapper responseMapper;
 	private final AdhdkbProperties properties;
 	private final FhirServerPolicy fhirServers;
@@ -79,9 +76,7 @@ class CdsHooksController {
 		this.feedback = feedback;
 		this.issued = issued;
 		this.referencedMedications = referencedMedications;
-		// HAPI's mapper parses the FHIR resources inside the context and prefetch into model objects.
-		this.requestMapper = new CdsHooksObjectMapperFactory(fhirContext).newMapper();
-		this.requestParser = new CdsServiceRequestJsonDeserializer(fhirContext, requestMapper);
+		this.requestReader = new CdsRequestReader(fhirContext);
 		// Ours writes our response records without null or empty fields, as the CDS Hooks spec asks.
 		this.responseMapper = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_EMPTY);
 		this.properties = properties;
@@ -112,7 +107,7 @@ class CdsHooksController {
 		checkFhirServer(json.path("fhirServer"), servletRequest.getLocalPort());
 		treatOperationOutcomesAsMissing(json);
 		PrefetchCompleteness.check(json, service.descriptor().getPrefetch());
-		CdsServiceRequestJson request = requestParser.deserialize(service.descriptor(), json);
+		CdsServiceRequestJson request = requestReader.request(json);
 		try {
 			PrefetchHttpClient.withBudget(maxPrefetchBytes, () -> {
 				prefetch.augmentRequest(request, service);
@@ -212,7 +207,7 @@ class CdsHooksController {
 
 	@ExceptionHandler(IllegalArgumentException.class)
 	ResponseEntity<String> badArgument(IllegalArgumentException e) throws JsonProcessingException {
-		// HAPI's request parser reports malformed prefetch and context resources this way.
+		// HAPI's parsers (and Jackson's conversions) report malformed input this way.
 		return error(HttpStatus.BAD_REQUEST, "Malformed CDS Hooks request: " + e.getMessage());
 	}
 
@@ -227,15 +222,7 @@ class CdsHooksController {
 	}
 
 	private ObjectNode object(String body) {
-		try {
-			JsonNode node = requestMapper.readTree(body);
-			if (node instanceof ObjectNode object) {
-				return object;
-			}
-		} catch (JsonProcessingException e) {
-			throw new InvalidRequestException("The request body is not valid JSON: " + e.getOriginalMessage());
-		}
-		throw new InvalidRequestException("The request body must be a JSON object");
+		return requestReader.object(body);
 	}
 
 	/** CDS Hooks: an OperationOutcome in the prefetch means the client failed to get that data; we try ourselves. */
