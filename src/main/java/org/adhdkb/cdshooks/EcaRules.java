@@ -71,7 +71,7 @@ class EcaRules {
 		List<CardJson.Card> result = new ArrayList<>();
 		for (PlanDefinition rule : rules(call.request())) {
 			for (PlanDefinitionActionComponent action : rule.getAction()) {
-				if (triggeredBy(action, call.hook(), ordered) && fired.add(rule.getUrl() + "#" + action.getId())) {
+				if (triggeredBy(action, call, ordered) && fired.add(rule.getUrl() + "#" + action.getId())) {
 					result.addAll(cardsOf(rule, action, data, call));
 				}
 			}
@@ -90,7 +90,7 @@ class EcaRules {
 		for (PlanDefinition rule : rules(call.request())) {
 			for (PlanDefinitionActionComponent action : rule.getAction()) {
 				String key = rule.getUrl() + "#" + action.getId();
-				if (fired.contains(key) || !triggeredByTaken(action, call.hook(), withoutOrders)) {
+				if (fired.contains(key) || !triggeredByTaken(action, call, withoutOrders)) {
 					continue;
 				}
 				List<CardJson.Card> after = cardsOf(rule, action, withOrders, call);
@@ -109,10 +109,10 @@ class EcaRules {
 		return result;
 	}
 
-	private boolean triggeredByTaken(PlanDefinitionActionComponent action, String hook, HookData data) {
+	private boolean triggeredByTaken(PlanDefinitionActionComponent action, HookCall call, HookData data) {
 		for (Resource medication : data.record().medications()) {
 			if (PatientRecord.isActive(medication)
-					&& triggeredBy(action, hook, PatientRecord.medicationCode(medication))) {
+					&& triggeredBy(action, call, PatientRecord.medicationCode(medication))) {
 				return true;
 			}
 		}
@@ -229,9 +229,9 @@ class EcaRules {
 				&& hook.equals(t.getName()));
 	}
 
-	private boolean triggeredBy(PlanDefinitionActionComponent action, String hook, CodeableConcept code) {
+	private boolean triggeredBy(PlanDefinitionActionComponent action, HookCall call, CodeableConcept code) {
 		for (TriggerDefinition trigger : action.getTrigger()) {
-			if (trigger.getType() != TriggerDefinition.TriggerType.NAMEDEVENT || !hook.equals(trigger.getName())) {
+			if (trigger.getType() != TriggerDefinition.TriggerType.NAMEDEVENT || !call.hook().equals(trigger.getName())) {
 				continue;
 			}
 			if (trigger.getData().isEmpty()) {
@@ -239,7 +239,7 @@ class EcaRules {
 			}
 			for (DataRequirement data : trigger.getData()) {
 				for (DataRequirement.DataRequirementCodeFilterComponent filter : data.getCodeFilter()) {
-					if (filter.hasValueSet() && valueSets.anyIn(code.getCoding(), filter.getValueSet())) {
+					if (filter.hasValueSet() && valueSets.anyIn(code.getCoding(), filter.getValueSet(), call.request())) {
 						return true;
 					}
 				}

@@ -3,6 +3,7 @@ package org.adhdkb.guidance;
 import ca.uhn.fhir.context.support.ConceptValidationOptions;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.context.support.ValidationSupportContext;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import org.hl7.fhir.r4.model.Coding;
 import org.adhdkb.cache.ChangeCounter;
 import org.adhdkb.cache.VersionedCache;
@@ -17,15 +18,25 @@ public class ValueSetMembership {
 	public static final String SSRIS = "http://adhdkb.org/fhir/ValueSet/ssri-medications";
 
 	private final IValidationSupport validationSupport;
+	private final ChangeCounter changeCounter;
 	private final VersionedCache<String, Boolean> answers;
 
 	public ValueSetMembership(IValidationSupport validationSupport, ChangeCounter changeCounter) {
 		this.validationSupport = validationSupport;
+		this.changeCounter = changeCounter;
 		this.answers = new VersionedCache<>(changeCounter, 10_000);
 	}
 
 	public boolean anyIn(List<Coding> codings, String valueSetUrl) {
 		return anyIn(codings, valueSetUrl, answers.currentVersion());
+	}
+
+	/**
+	 * The same at the content version pinned for the request (one database read per request, not one per question:
+	 * a CDS call asks this for every trigger of every rule).
+	 */
+	public boolean anyIn(List<Coding> codings, String valueSetUrl, RequestDetails request) {
+		return anyIn(codings, valueSetUrl, changeCounter.current(request));
 	}
 
 	/**
