@@ -35,18 +35,19 @@ def s5_code(name):
         if len(cells)>21 and cells[1].lower()==name:
             ids=[c for c in re.split(r'[,\s"]+',cells[21]) if c]
             return ids[0] if len(ids)==1 else None
-NOT_SYSTEMIC=re.compile(r'Topical|Shampoo|Ophthalmic|Otic|Vaginal|Rectal|Mouthwash|Cutaneous|Medicated Pad|Soap',re.I)
+NOT_SYSTEMIC=re.compile(r'Topical|Shampoo|Ophthalmic|Otic|Vaginal|Rectal|Mouthwash|Cutaneous|Medicated Pad|Soap|Drug Implant',re.I)
 EXTRA={}  # code -> [name, [(src, detail)]]
 def add(code,name,src,detail):
     e=EXTRA.setdefault(code,[name,[]])
     if (src,detail) not in e[1]: e[1].append((src,detail))
-def ingredient(name,keep=lambda scd:not NOT_SYSTEMIC.search(scd)):
-    """The ingredient's code and the products that contain it; returns the codes."""
+def ingredient(name,keep=lambda scd:not NOT_SYSTEMIC.search(scd),with_ingredient=True):
+    """The ingredient's code (unless only some of its products belong) and the products that contain it."""
     letter=name[0].upper(); codes=[]
     entries=[(i,e) for i,e in enumerate(s19(letter)) if e['Name'].lower()==name]
     for i,e in entries:
-        add(e['RXCUI'],e['Name'],'S19',f'{letter}.json entry {i} "{e["Name"]}", TTY {e["TTY"]}')
-        codes.append(e['RXCUI'])
+        if with_ingredient:
+            add(e['RXCUI'],e['Name'],'S19',f'{letter}.json entry {i} "{e["Name"]}", TTY {e["TTY"]}')
+            codes.append(e['RXCUI'])
         for scdc in e.get('SCDCs',[]):
             for scd in scdc.get('SCDs',[]):
                 if not keep(scd['Name']): continue
@@ -54,7 +55,7 @@ def ingredient(name,keep=lambda scd:not NOT_SYSTEMIC.search(scd)):
                 for sbd in scd.get('SBDs',[]):
                     add(sbd['RXCUI'],sbd['Name'],'S19',f'{letter}.json under entry {i} "{e["Name"]}", SBD'); codes.append(sbd['RXCUI'])
     cui=entries[0][1]['RXCUI'] if entries else s5_code(name)  # not in S19's snapshot: PharmGKB's code
-    if cui:
+    if cui and with_ingredient:
         n5=s5_line(cui,name); n4=s4_line(cui,name)
         if n5: add(cui,name,'S5',f'drugs.tsv line {n5}')
         if n4: add(cui,name,'S4',f'drug.sql line {n4}')
@@ -69,6 +70,16 @@ CYP3A4_INDUCERS=['apalutamide','carbamazepine','enzalutamide','fosphenytoin','iv
     'phenobarbital','phenytoin','primidone','rifampin','rifapentine']
 cyp3a4_inhibitors=ingredients(CYP3A4_INHIBITORS)
 cyp3a4_inducers=ingredients(CYP3A4_INDUCERS)
+# Moderate ones (S21; S22 is its 2018 version): the current INTUNIV label adjusts the dose for them too (S31, S25).
+# netupitant covers fosnetupitant/palonosetron; isavuconazonium is RxNorm's name for isavuconazole.
+CYP3A4_MODERATE_INHIBITORS=['amiodarone','aprepitant','berotralstat','cimetidine','crizotinib','cyclosporine','diltiazem',
+    'dronedarone','duvelisib','erythromycin','fedratinib','fluconazole','fosamprenavir','fosaprepitant','imatinib',
+    'isavuconazonium','lefamulin','letermovir','netupitant','nilotinib','ribociclib','verapamil']
+CYP3A4_MODERATE_INDUCERS=['bexarotene','bosentan','cenobamate','dabrafenib','dexamethasone','efavirenz','eslicarbazepine',
+    'etravirine','lorlatinib','modafinil','nafcillin','pexidartinib','rifabutin','sotorasib']
+cyp3a4_moderate_inhibitors=ingredients(CYP3A4_MODERATE_INHIBITORS)
+# the table names the elagolix, estradiol and norethindrone pack, not elagolix alone
+cyp3a4_moderate_inducers=ingredients(CYP3A4_MODERATE_INDUCERS)+ingredient('elagolix',keep=lambda scd:'estradiol' in scd,with_ingredient=False)
 cyp2d6_more=ingredients(['dacomitinib','quinidine','tipranavir'])
 mao_more=ingredients(['isocarboxazid','linezolid','phenelzine','rasagiline','safinamide','selegiline','tranylcypromine'])
 # methylene blue: the labels name intravenous methylene blue, so its injections only, not the oral urinary antiseptics
