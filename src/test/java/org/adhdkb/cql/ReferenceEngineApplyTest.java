@@ -1,24 +1,11 @@
 package org.adhdkb.cql;
 
-import ca.uhn.fhir.context.FhirContext;
-import org.adhdkb.content.ContentFile;
-import org.adhdkb.content.ContentPackage;
-import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
-import ca.uhn.fhir.context.support.ValidationSupportContext;
-import ca.uhn.fhir.context.support.ValueSetExpansionOptions;
-import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
-import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
-import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.CodeSystem;
-import org.hl7.fhir.r4.model.ValueSet;
+import org.adhdkb.testing.ReferenceEngine;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DateType;
-import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.MedicationStatement;
 import org.hl7.fhir.r4.model.Observation;
@@ -28,9 +15,6 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.RequestGroup;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.Test;
-import org.opencds.cqf.fhir.cr.plandefinition.PlanDefinitionProcessor;
-import org.opencds.cqf.fhir.utility.monad.Eithers;
-import org.opencds.cqf.fhir.utility.repository.InMemoryFhirRepository;
 
 import java.math.BigDecimal;
 import java.time.LocalDate;
@@ -38,24 +22,16 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Proof of portability: the content package, loaded as it is into the reference CPG engine of HAPI's clinical reasoning
- * ({@code org.opencds.cqf.fhir:cqf-fhir-cr} 4.2.0, PlanDefinition/$apply over its in-memory repository), gives the same
- * actions and the same doses as our $apply (guidance/ApplyTest), checked against the same Strattera label numbers.
- *
- * <p>Differences of the reference engine, for reasons of its own (also in README): it translates the Libraries' CQL
- * again rather than reading their ELM (its 4.2.0 library manager cannot take ELM JSON, see CompiledLibraries); it
- * names the ActivityDefinition a request instantiates with its version ({@code url|0.1.0}); it finds a CQL Library by
- * the last part of its canonical url, so each Library's id is its CQL name (CPG's convention, which the content
- * follows). The in-memory repository answers no operation, so its ValueSets carry their expansions here.
+ * ({@link ReferenceEngine}), gives the same actions and the same doses as our $apply (guidance/ApplyTest), checked
+ * against the same Strattera label numbers. The eca-rules are compared on every CDS case file by CdsHooksCasesTest.
  */
 class ReferenceEngineApplyTest {
 
-	private static final FhirContext FHIR = FhirContext.forR4Cached();
 	private static final String PLAN = "atomoxetine-titration";
 
 	@Test
@@ -140,58 +116,8 @@ class ReferenceEngineApplyTest {
 		}
 	}
 
-	private static final Set<String> KNOWLEDGE_TYPES = Set.of("PlanDefinition", "ActivityDefinition", "Library",
-			"ValueSet", "CodeSystem", "MedicationKnowledge");
-
-	private static List<Resource> knowledge;
-
-	/**
-	 * The package as any server would load it (CQL put into its Libraries as the build does), with each ValueSet
-	 * expanded: the in-memory repository has no terminology service (it answers no operation, $expand included), so
-	 * the expansions a terminology server would give are put in, computed by HAPI's in-memory terminology support.
-	 */
-	private static synchronized List<Resource> knowledge() {
-		if (knowledge == null) {
-			List<Resource> resources = new ArrayList<>();
-			PrePopulatedValidationSupport ours = new PrePopulatedValidationSupport(FHIR);
-			for (ContentFile file : ContentPackage.read("fhir-resources").files()) {
-				if (KNOWLEDGE_TYPES.contains(file.folder())) {
-					Resource resource = (Resource) FHIR.newJsonParser().parseResource(file.text());
-					resources.add(resource);
-					if (resource instanceof ValueSet || resource instanceof CodeSystem) {
-						ours.addResource(resource);
-					}
-				}
-			}
-			ValidationSupportChain terminology = new ValidationSupportChain(ours, new DefaultProfileValidationSupport(FHIR),
-					new CommonCodeSystemsTerminologyService(FHIR), new InMemoryTerminologyServerValidationSupport(FHIR));
-			for (Resource resource : resources) {
-				if (resource instanceof ValueSet valueSet) {
-					var outcome = terminology.expandValueSet(new ValidationSupportContext(terminology),
-							new ValueSetExpansionOptions().setCount(100_000), valueSet);
-					if (outcome != null && outcome.getValueSet() != null) {
-						valueSet.setExpansion(((ValueSet) outcome.getValueSet()).getExpansion());
-					}
-				}
-			}
-			knowledge = resources;
-		}
-		return knowledge;
-	}
-
 	private static Applied apply(List<Resource> record) {
-		Bundle bundle = new Bundle().setType(Bundle.BundleType.COLLECTION);
-		knowledge().forEach(resource -> bundle.addEntry().setResource(resource.copy()));
-		for (Resource resource : record) {
-			// the in-memory repository finds a resource by its id only when the id names its type
-			resource.setId(new IdType(resource.fhirType(), resource.getIdPart()));
-			bundle.addEntry().setResource(resource);
-		}
-		InMemoryFhirRepository repository = new InMemoryFhirRepository(FHIR, bundle);
-		PlanDefinitionProcessor processor = new PlanDefinitionProcessor(repository);
-		var result = processor.apply(Eithers.forMiddle3(new IdType("PlanDefinition", PLAN)),
-				"Patient/" + record.get(0).getIdElement().getIdPart(), null, null, null, null, null, null, null, null);
-		return new Applied((CarePlan) result);
+		return new Applied(ReferenceEngine.apply(PLAN, record, record.get(0).getIdElement().getIdPart()));
 	}
 
 	private static List<Resource> patient(int age, String weightKg) {
