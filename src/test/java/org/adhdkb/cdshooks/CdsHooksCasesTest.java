@@ -68,10 +68,7 @@ class CdsHooksCasesTest extends ServerTestBase {
 	 */
 	static final Map<String, String> REFERENCE_ENGINE_DIFFERS = Map.of(
 			"atomoxetine-unchanged-renewal", RENEWAL,
-			"atomoxetine-newest-weight-on-a-later-page", RENEWAL,
-			"medication-reference-in-the-record", "the order names the EHR's own Medication (medicationReference): our "
-					+ "server resolves it into the order's codes before the rules run (ReferencedMedications); the CQL reads "
-					+ "medicationCodeableConcept only, so an engine that does not resolve references misses the order");
+			"atomoxetine-newest-weight-on-a-later-page", RENEWAL);
 
 	/**
 	 * Proof of portability (issue 21): the content's eca-rules, run by the reference CPG engine on the case's record,

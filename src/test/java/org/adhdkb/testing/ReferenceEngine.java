@@ -3,6 +3,7 @@ package org.adhdkb.testing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
@@ -20,6 +21,8 @@ import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ValueSet;
+import org.opencds.cqf.fhir.cql.EvaluationSettings;
+import org.opencds.cqf.fhir.cr.CrSettings;
 import org.opencds.cqf.fhir.cr.plandefinition.PlanDefinitionProcessor;
 import org.opencds.cqf.fhir.utility.monad.Eithers;
 import org.opencds.cqf.fhir.utility.repository.InMemoryFhirRepository;
@@ -43,6 +46,13 @@ public final class ReferenceEngine {
 			"ValueSet", "CodeSystem", "MedicationKnowledge", "ObservationDefinition");
 
 	private static List<Resource> knowledge;
+
+	/**
+	 * The engine's settings with its caches of translated libraries and models kept across calls: the content does not
+	 * change while the tests run, and translating every Library again for each $apply took most of the time.
+	 */
+	private static final CrSettings SETTINGS = CrSettings.getDefault().withEvaluationSettings(
+			EvaluationSettings.getDefault().withLibraryCache(new ConcurrentHashMap<>()).withModelCache(new ConcurrentHashMap<>()));
 
 	private ReferenceEngine() {
 	}
@@ -91,7 +101,7 @@ public final class ReferenceEngine {
 			bundle.addEntry().setResource(resource);
 		}
 		InMemoryFhirRepository repository = new InMemoryFhirRepository(FHIR, bundle);
-		PlanDefinitionProcessor processor = new PlanDefinitionProcessor(repository);
+		PlanDefinitionProcessor processor = new PlanDefinitionProcessor(repository, SETTINGS);
 		return (CarePlan) processor.apply(Eithers.forMiddle3(new IdType("PlanDefinition", planId)),
 				"Patient/" + patientId, null, null, null, null, null, null, null, null);
 	}
