@@ -84,6 +84,7 @@ class CdsHooksCasesTest extends ServerTestBase {
 		}
 		String hook = CdsHooksSupport.discoveredService(get("/cds-services").body(), testCase.get("service").asText())
 				.get("hook").asText();
+		// a summary is under 140 characters (CDS Hooks 2.0): a longer title is cut with an ellipsis, as our cards cut it
 		Set<ReferenceEngineRules.Card> reference = new TreeSet<>();
 		ReferenceEngineRules.cards(testCase, hook).forEach(card -> reference.add(new ReferenceEngineRules.Card(card.rule(),
 				card.summary().length() <= 139 ? card.summary() : card.summary().substring(0, 138) + "…")));
