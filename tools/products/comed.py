@@ -81,6 +81,8 @@ cyp3a4_moderate_inhibitors=ingredients(CYP3A4_MODERATE_INHIBITORS)
 # the table names the elagolix, estradiol and norethindrone pack, not elagolix alone
 cyp3a4_moderate_inducers=ingredients(CYP3A4_MODERATE_INDUCERS)+ingredient('elagolix',keep=lambda scd:'estradiol' in scd,with_ingredient=False)
 cyp2d6_more=ingredients(['dacomitinib','quinidine','tipranavir'])
+cyp2d6_ssri_more=ingredients(['bupropion','fluoxetine','paroxetine'])
+ssri_more=ingredients(SSRI)
 mao_more=ingredients(['isocarboxazid','linezolid','phenelzine','rasagiline','safinamide','selegiline','tranylcypromine'])
 # methylene blue: the labels name intravenous methylene blue, so its injections only, not the oral urinary antiseptics
 mao_more+=ingredient('methylene blue',keep=lambda scd:'Inject' in scd or 'Prefilled Syringe' in scd)
