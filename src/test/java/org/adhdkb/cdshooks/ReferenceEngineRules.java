@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.adhdkb.guidance.PatientRecord;
 import org.adhdkb.testing.ReferenceEngine;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -89,8 +90,8 @@ final class ReferenceEngineRules {
 					for (DataRequirement data : trigger.getData()) {
 						for (var filter : data.getCodeFilter()) {
 							Set<String> members = expansions.getOrDefault(filter.getValueSet(), Set.of());
-							byDraft |= drafts.stream().anyMatch(d -> in(code(d), members));
-							byTaken |= record.stream().anyMatch(r -> taken(r) && in(code(r), members));
+							byDraft |= drafts.stream().anyMatch(d -> in(PatientRecord.medicationCode(d), members));
+							byTaken |= record.stream().anyMatch(r -> taken(r) && in(PatientRecord.medicationCode(r), members));
 						}
 					}
 				}
@@ -147,16 +148,6 @@ final class ReferenceEngineRules {
 				|| resource instanceof MedicationStatement statement
 						&& (statement.getStatus() == MedicationStatement.MedicationStatementStatus.ACTIVE
 								|| statement.getStatus() == MedicationStatement.MedicationStatementStatus.INTENDED);
-	}
-
-	private static CodeableConcept code(Resource resource) {
-		if (resource instanceof MedicationRequest order && order.hasMedicationCodeableConcept()) {
-			return order.getMedicationCodeableConcept();
-		}
-		if (resource instanceof MedicationStatement statement && statement.hasMedicationCodeableConcept()) {
-			return statement.getMedicationCodeableConcept();
-		}
-		return new CodeableConcept();
 	}
 
 	private static boolean in(CodeableConcept concept, Set<String> members) {
