@@ -77,7 +77,7 @@ final class PrefetchCompleteness {
 
 	/** The template is {@code Type/{{context.patientId}}} (a read) or {@code Type?...} (a search of that type). */
 	private static void checkAgainstTemplate(String key, String template, JsonNode value, String patientId) {
-		String type = template.split("[/?]", 2)[0];
+		String type = typeOf(template);
 		String resourceType = value.path("resourceType").asText();
 		if (!template.contains("?")) {
 			if (!resourceType.equals(type)) {
@@ -111,6 +111,19 @@ final class PrefetchCompleteness {
 						+ patientId);
 			}
 		}
+	}
+
+	/**
+	 * The resource type a template reads or searches: what comes before its first '/' or '?'. Not String.split: with a
+	 * regular expression it goes on matching to the end of the template (long for a search with many codes), on every
+	 * call, 3 % of an order-sign call's CPU in JFR.
+	 */
+	private static String typeOf(String template) {
+		int end = 0;
+		while (end < template.length() && template.charAt(end) != '/' && template.charAt(end) != '?') {
+			end++;
+		}
+		return template.substring(0, end);
 	}
 
 	/** The patient a clinical resource is about ({@code subject} or {@code patient}), or null when it names none. */
