@@ -101,10 +101,22 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 				draftOrders, this.medications, request);
 	}
 
-	/** Who the guidance is applied to: the hook's patient, with no encounter or practitioner of our own. */
+	/**
+	 * Who the guidance is applied to: the hook's patient, with no encounter or practitioner of our own; on an order hook,
+	 * the call's draft orders as the CQL parameter {@code draftOrders} (each coded with the Medication it references),
+	 * as CPG engines pass CDS Hooks context to the rules.
+	 */
 	PlanApplier.Context applyContext() {
-		return new PlanApplier.Context("Patient/" + patientId, null, null, null);
+		if (draftOrders.isEmpty()) {
+			return new PlanApplier.Context("Patient/" + patientId, null, null, null);
+		}
+		List<Resource> coded = new ArrayList<>();
+		draftOrders.forEach(draft -> coded.add(ReferencedMedications.withCode(draft, referencedMedication(draft))));
+		return new PlanApplier.Context("Patient/" + patientId, null, null, null, Map.of(DRAFT_ORDERS, coded));
 	}
+
+	/** The CQL parameter of the draft orders: the CDS Hooks context field's name, as cqf-fhir-cr passes it. */
+	static final String DRAFT_ORDERS = "draftOrders";
 
 	/** The code of what an order is for: its medicationCodeableConcept, or the code of a contained Medication. */
 	static CodeableConcept medicationCode(MedicationRequest order) {

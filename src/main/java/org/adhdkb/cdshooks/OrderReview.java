@@ -138,9 +138,8 @@ class OrderReview {
 				result.add(weightStale(check.medicine(), inputs, data, call));
 				weightCardGiven = true;
 			}
-			if (current == null || !Objects.equals(doseOf(current, data, catalog).dailyMg(), dose.dailyMg())) {
-				result.addAll(rules.fire(code, withOrders, call, fired)); // a renewal of an unchanged order fires no rule
-			}
+			// whether a renewal that changes nothing fires a rule is the rule's own condition (AdhdOrderContext)
+			result.addAll(rules.fire(code, withOrders, call, fired));
 		}
 		result.addAll(rules.fireForTakenMedicines(data, withOrders, call, fired));
 		return result;
@@ -149,11 +148,6 @@ class OrderReview {
 	private static DraftDose doseOf(MedicationRequest order, ProductCatalog.Ordered ordered) {
 		MedicationKnowledge line = ordered.lines().isEmpty() ? null : ordered.lines().get(0);
 		return DraftDose.of(order, UnitStrength.of(ordered.product(), line), ordered.name());
-	}
-
-	private DraftDose doseOf(MedicationRequest order, HookData data, ProductCatalog catalog) {
-		Medication own = data.referencedMedication(order);
-		return doseOf(order, catalog.find(HookData.medicationCode(order, own), own));
 	}
 
 	/** The doses of the one line ordered; for an ingredient-only order, what holds whichever of its lines it is. */

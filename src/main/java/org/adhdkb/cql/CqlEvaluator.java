@@ -117,7 +117,16 @@ public final class CqlEvaluator {
 	 *        not once per session; null for none
 	 */
 	public Session session(List<Resource> record, Knowledge knowledge, ZonedDateTime evaluationTime) {
-		return new Session(record, knowledge, evaluationTime);
+		return new Session(record, knowledge, evaluationTime, Map.of());
+	}
+
+	/**
+	 * As {@link #session(List, Knowledge, ZonedDateTime)}, with values for the libraries' {@code parameter}s by name
+	 * (CDS Hooks' {@code draftOrders}); a parameter not given takes its default.
+	 */
+	public Session session(List<Resource> record, Knowledge knowledge, ZonedDateTime evaluationTime,
+			Map<String, Object> parameters) {
+		return new Session(record, knowledge, evaluationTime, parameters);
 	}
 
 	private static final java.lang.reflect.Field FUNCTION_CACHE = functionCacheField();
@@ -157,10 +166,12 @@ public final class CqlEvaluator {
 		private final String patientId;
 		private final Knowledge knowledge;
 		private final ZonedDateTime evaluationTime;
+		private final Map<String, Object> parameters;
 		/** The libraries whose knowledge-only values are already in this engine's cache. */
 		private final Set<VersionedIdentifier> seeded = new java.util.HashSet<>();
 
-		private Session(List<Resource> record, Knowledge knowledge, ZonedDateTime evaluationTime) {
+		private Session(List<Resource> record, Knowledge knowledge, ZonedDateTime evaluationTime,
+				Map<String, Object> parameters) {
 			Map<String, List<Resource>> byType = new HashMap<>();
 			String patient = null;
 			for (Resource resource : record) {
@@ -179,6 +190,7 @@ public final class CqlEvaluator {
 			this.patientId = patient;
 			this.knowledge = knowledge;
 			this.evaluationTime = evaluationTime;
+			this.parameters = parameters;
 		}
 
 		/** As {@link CqlEvaluator#evaluate}, on this session's record and time. */
@@ -198,6 +210,9 @@ public final class CqlEvaluator {
 			});
 			params.setContextParameter(new kotlin.Pair<>("Patient", patientId));
 			params.setEvaluationDateTime(evaluationTime);
+			if (!parameters.isEmpty()) {
+				params.setParameters(parameters);
+			}
 			EvaluationResults results;
 			try {
 				results = engine.evaluate(params.build());

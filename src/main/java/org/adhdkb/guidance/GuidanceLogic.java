@@ -72,11 +72,20 @@ public class GuidanceLogic {
 	 * @param data the patient's record and the knowledge resources the CQL may retrieve
 	 */
 	public Definitions definitions(List<CanonicalType> libraries, List<Resource> data, RequestDetails request) {
+		return definitions(libraries, data, Map.of(), request);
+	}
+
+	/**
+	 * As {@link #definitions(List, List, RequestDetails)}, with values of the Libraries' CQL {@code parameter}s by name
+	 * ($apply's {@code parameters}; CDS Hooks' {@code draftOrders}).
+	 */
+	public Definitions definitions(List<CanonicalType> libraries, List<Resource> data, Map<String, Object> parameters,
+			RequestDetails request) {
 		List<Library> resolved = new ArrayList<>();
 		for (CanonicalType canonical : libraries) {
 			resolved.add(artifacts.byCanonical(Library.class, canonical.getValue(), request));
 		}
-		return new Definitions(evaluator(request), resolved, data, null, ZonedDateTime.now());
+		return new Definitions(evaluator(request), resolved, data, null, parameters, ZonedDateTime.now());
 	}
 
 	/**
@@ -90,7 +99,7 @@ public class GuidanceLogic {
 		for (CanonicalType canonical : libraries) {
 			resolved.add(artifacts.byCanonical(Library.class, canonical.getValue(), request));
 		}
-		return new Definitions(evaluator(request), resolved, patientData, knowledge, ZonedDateTime.now());
+		return new Definitions(evaluator(request), resolved, patientData, knowledge, Map.of(), ZonedDateTime.now());
 	}
 
 	private CqlEvaluator evaluator(RequestDetails request) {
@@ -118,10 +127,10 @@ public class GuidanceLogic {
 		private final Map<String, Object> values = new HashMap<>();
 
 		Definitions(CqlEvaluator evaluator, List<Library> libraries, List<Resource> data,
-				org.adhdkb.cql.Knowledge knowledge, ZonedDateTime now) {
+				org.adhdkb.cql.Knowledge knowledge, Map<String, Object> parameters, ZonedDateTime now) {
 			this.evaluator = evaluator;
 			this.libraries = libraries;
-			this.session = () -> evaluator.session(data, knowledge, now);
+			this.session = () -> evaluator.session(data, knowledge, now, parameters);
 		}
 
 		/**

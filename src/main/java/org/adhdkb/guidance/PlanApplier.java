@@ -28,6 +28,7 @@ import org.springframework.stereotype.Component;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -58,8 +59,17 @@ public class PlanApplier {
 		this.logic = logic;
 	}
 
-	/** Who and what a request is about. */
-	public record Context(String subject, String encounter, String practitioner, Bundle data) {}
+	/**
+	 * Who and what a request is about, and the values of the CQL Libraries' parameters by name ($apply's
+	 * {@code parameters}, CDS Hooks' {@code draftOrders}).
+	 */
+	public record Context(String subject, String encounter, String practitioner, Bundle data,
+			Map<String, Object> parameters) {
+
+		public Context(String subject, String encounter, String practitioner, Bundle data) {
+			this(subject, encounter, practitioner, data, Map.of());
+		}
+	}
 
 	public CarePlan apply(PlanDefinition plan, Context context, RequestDetails request) {
 		return apply(plan, context, records.read(context.subject(), context.data(), request), request);
@@ -68,7 +78,7 @@ public class PlanApplier {
 	/** Applies a plan to a record the caller already holds (CDS Hooks builds it from the prefetch). */
 	public CarePlan apply(PlanDefinition plan, Context context, PatientRecord record, RequestDetails request) {
 		return apply(plan, context, record, logic.definitions(plan.getLibrary(),
-				data(record, medicineOf(plan.getRelatedArtifact(), request), request), request), request);
+				data(record, medicineOf(plan.getRelatedArtifact(), request), request), context.parameters(), request), request);
 	}
 
 	/**
@@ -125,7 +135,8 @@ public class PlanApplier {
 		if (medicine == null && activity.hasProductCodeableConcept()) {
 			medicine = artifacts.medicineByCode(activity.getProductCodeableConcept(), request);
 		}
-		GuidanceLogic.Definitions scope = logic.definitions(activity.getLibrary(), data(record, medicine, request), request);
+		GuidanceLogic.Definitions scope = logic.definitions(activity.getLibrary(), data(record, medicine, request),
+				context.parameters(), request);
 		return createRequest(activity, context, scope, "request");
 	}
 
@@ -175,7 +186,7 @@ public class PlanApplier {
 			ActivityDefinition activity =
 					artifacts.byCanonical(ActivityDefinition.class, action.getDefinitionCanonicalType().getValue(), request);
 			String id = uniqueId("request-" + (action.hasId() ? action.getId() : activity.getIdElement().getIdPart()), ids);
-			Resource created = createRequest(activity, context, activityScope(activity, record, scope, request), id);
+			Resource created = createRequest(activity, context, activityScope(activity, context, record, scope, request), id);
 			for (var dynamicValue : action.getDynamicValue()) {
 				if (!dynamicValue.hasPath() || !dynamicValue.getPath().startsWith(ACTION_PATH)) {
 					setPath(created, dynamicValue.getPath(), scope.fhirValue(dynamicValue.getExpression()));
@@ -260,13 +271,13 @@ public class PlanApplier {
 	 * The definitions an activity's dynamic values name: the plan's when the activity lists the same Libraries (one
 	 * evaluation for the whole plan), else its own.
 	 */
-	private GuidanceLogic.Definitions activityScope(ActivityDefinition activity, PatientRecord record,
+	private GuidanceLogic.Definitions activityScope(ActivityDefinition activity, Context context, PatientRecord record,
 			GuidanceLogic.Definitions planScope, RequestDetails request) {
 		if (activity.getDynamicValue().isEmpty() || planScope.covers(activity.getLibrary())) {
 			return planScope;
 		}
 		MedicationKnowledge medicine = medicineOf(activity.getRelatedArtifact(), request);
-		return logic.definitions(activity.getLibrary(), data(record, medicine, request), request);
+		return logic.definitions(activity.getLibrary(), data(record, medicine, request), context.parameters(), request);
 	}
 
 	/**

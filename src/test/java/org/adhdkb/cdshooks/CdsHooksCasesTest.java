@@ -59,16 +59,11 @@ class CdsHooksCasesTest extends ServerTestBase {
 
 	static final int PAGE_SIZE = 2;
 
-	private static final String RENEWAL = "a renewal at the same daily dose fires no rule: the order check compares the "
-			+ "draft's dose with the current order's in Java (OrderReview) before the eca-rules run (issue 21 item 4)";
-
 	/**
 	 * Cases whose eca-rule cards the reference engine does not give, each with the reason (also in README,
 	 * "Portability"); the test fails when a difference goes away, so that the list stays true.
 	 */
-	static final Map<String, String> REFERENCE_ENGINE_DIFFERS = Map.of(
-			"atomoxetine-unchanged-renewal", RENEWAL,
-			"atomoxetine-newest-weight-on-a-later-page", RENEWAL);
+	static final Map<String, String> REFERENCE_ENGINE_DIFFERS = Map.of();
 
 	/**
 	 * Proof of portability (issue 21): the content's eca-rules, run by the reference CPG engine on the case's record,

@@ -55,18 +55,26 @@ final class ReferenceEngineRules {
 				patientId = resource.getIdElement().getIdPart();
 			}
 		}
+		// CDS Hooks context.draftOrders as cqf-fhir-cr's CDS Hooks service passes it: the CQL parameter "draftOrders",
+		// one part per order, marked as a list (cpg-parameterDefinition, max *) so that a single order is a list too
+		org.hl7.fhir.r4.model.Parameters context = new org.hl7.fhir.r4.model.Parameters();
 		for (JsonNode json : testCase.path("draftOrders")) {
 			MedicationRequest draft = (MedicationRequest) ReferenceEngine.FHIR.newJsonParser().parseResource(json.toString());
-			draft.setStatus(MedicationRequest.MedicationRequestStatus.ACTIVE); // the rules see the orders as taken
-			drafts.add(draft);
-		}
-		for (MedicationRequest draft : drafts) {
 			if (draft.hasMedicationReference()) { // the Medication it names, from the record, as a client resolves it
 				String id = draft.getMedicationReference().getReferenceElement().getIdPart();
 				record.stream().filter(r -> r.fhirType().equals("Medication") && r.getIdElement().getIdPart().equals(id))
 						.findFirst().ifPresent(m -> draft.setMedication(((org.hl7.fhir.r4.model.Medication) m).getCode().copy()));
 			}
+			context.addParameter().setName("draftOrders").setResource(draft.copy());
+			draft.setStatus(MedicationRequest.MedicationRequestStatus.ACTIVE); // the rules see the orders as taken
+			drafts.add(draft);
 		}
+		if (context.hasParameter()) {
+			context.getParameterFirstRep().addExtension("http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-parameterDefinition",
+					new org.hl7.fhir.r4.model.ParameterDefinition().setName("draftOrders").setMax("*")
+							.setUse(org.hl7.fhir.r4.model.ParameterDefinition.ParameterUse.IN).setType("MedicationRequest"));
+		}
+
 		List<Resource> withDrafts = new ArrayList<>(record);
 		withDrafts.addAll(drafts);
 
@@ -101,10 +109,10 @@ final class ReferenceEngineRules {
 				String id = rule.getIdElement().getIdPart();
 				String patient = patientId;
 				Set<Card> after = cardsOf(id, action, applied.computeIfAbsent(true,
-						k -> ReferenceEngine.apply(id, copies(withDrafts), patient)));
+						k -> ReferenceEngine.apply(id, copies(withDrafts), patient, context.hasParameter() ? context : null)));
 				if (!byDraft) {
 					after.removeAll(cardsOf(id, action, applied.computeIfAbsent(false,
-							k -> ReferenceEngine.apply(id, copies(record), patient))));
+							k -> ReferenceEngine.apply(id, copies(record), patient, context.hasParameter() ? context : null))));
 				}
 				cards.addAll(after);
 			}

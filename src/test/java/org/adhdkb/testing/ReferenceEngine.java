@@ -93,6 +93,15 @@ public final class ReferenceEngine {
 
 	/** PlanDefinition/$apply of the plan for the record's patient, with the knowledge and the record in the repository. */
 	public static CarePlan apply(String planId, List<Resource> record, String patientId) {
+		return apply(planId, record, patientId, null);
+	}
+
+	/**
+	 * As {@link #apply(String, List, String)}, with the $apply operation's {@code parameters} (values of the CQL
+	 * Libraries' parameters, as cqf-fhir-cr's CDS Hooks service passes {@code draftOrders}); null for none.
+	 */
+	public static CarePlan apply(String planId, List<Resource> record, String patientId,
+			org.hl7.fhir.r4.model.Parameters parameters) {
 		Bundle bundle = new Bundle().setType(Bundle.BundleType.COLLECTION);
 		knowledge().forEach(resource -> bundle.addEntry().setResource(resource.copy()));
 		for (Resource resource : record) {
@@ -103,6 +112,7 @@ public final class ReferenceEngine {
 		InMemoryFhirRepository repository = new InMemoryFhirRepository(FHIR, bundle);
 		PlanDefinitionProcessor processor = new PlanDefinitionProcessor(repository, SETTINGS);
 		return (CarePlan) processor.apply(Eithers.forMiddle3(new IdType("PlanDefinition", planId)),
-				"Patient/" + patientId, null, null, null, null, null, null, null, null);
+				"Patient/" + patientId, null, null, null, null, null, null, null, null, parameters, null, null,
+				new org.opencds.cqf.fhir.cql.LibraryEngine(repository, SETTINGS.getEvaluationSettings()));
 	}
 }
