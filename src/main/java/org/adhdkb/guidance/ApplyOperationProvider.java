@@ -10,13 +10,18 @@ import org.adhdkb.server.FhirServerCustomizer;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.ActivityDefinition;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Library;
+import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.PlanDefinition;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.UriType;
 import org.springframework.stereotype.Component;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code PlanDefinition/$apply} and {@code ActivityDefinition/$apply}, at instance level ({@code PlanDefinition/x/$apply})
@@ -43,9 +48,11 @@ public class ApplyOperationProvider implements FhirServerCustomizer {
 			@OperationParam(name = "encounter", max = 1) StringType encounter,
 			@OperationParam(name = "practitioner", max = 1) StringType practitioner,
 			@OperationParam(name = "data", max = 1) Bundle data,
+			@OperationParam(name = "parameters", max = 1) Parameters parameters,
 			RequestDetails request) {
 		PlanDefinition plan = artifacts.byId(PlanDefinition.class, id, request);
-		return applier.apply(plan, context(subject, encounter, practitioner, data), request);
+		return applier.apply(plan, context(subject, encounter, practitioner, data, parameters, plan.getLibrary(), request),
+				request);
 	}
 
 	@Operation(name = "$apply", idempotent = true, type = PlanDefinition.class)
@@ -55,9 +62,11 @@ public class ApplyOperationProvider implements FhirServerCustomizer {
 			@OperationParam(name = "encounter", max = 1) StringType encounter,
 			@OperationParam(name = "practitioner", max = 1) StringType practitioner,
 			@OperationParam(name = "data", max = 1) Bundle data,
+			@OperationParam(name = "parameters", max = 1) Parameters parameters,
 			RequestDetails request) {
 		PlanDefinition plan = artifacts.byCanonical(PlanDefinition.class, required(url, "url"), request);
-		return applier.apply(plan, context(subject, encounter, practitioner, data), request);
+		return applier.apply(plan, context(subject, encounter, practitioner, data, parameters, plan.getLibrary(), request),
+				request);
 	}
 
 	@Operation(name = "$apply", idempotent = true, type = ActivityDefinition.class)
@@ -67,9 +76,11 @@ public class ApplyOperationProvider implements FhirServerCustomizer {
 			@OperationParam(name = "encounter", max = 1) StringType encounter,
 			@OperationParam(name = "practitioner", max = 1) StringType practitioner,
 			@OperationParam(name = "data", max = 1) Bundle data,
+			@OperationParam(name = "parameters", max = 1) Parameters parameters,
 			RequestDetails request) {
 		ActivityDefinition activity = artifacts.byId(ActivityDefinition.class, id, request);
-		return applier.apply(activity, context(subject, encounter, practitioner, data), request);
+		return applier.apply(activity, context(subject, encounter, practitioner, data, parameters, activity.getLibrary(), request),
+				request);
 	}
 
 	@Operation(name = "$apply", idempotent = true, type = ActivityDefinition.class)
@@ -79,9 +90,11 @@ public class ApplyOperationProvider implements FhirServerCustomizer {
 			@OperationParam(name = "encounter", max = 1) StringType encounter,
 			@OperationParam(name = "practitioner", max = 1) StringType practitioner,
 			@OperationParam(name = "data", max = 1) Bundle data,
+			@OperationParam(name = "parameters", max = 1) Parameters parameters,
 			RequestDetails request) {
 		ActivityDefinition activity = artifacts.byCanonical(ActivityDefinition.class, required(url, "url"), request);
-		return applier.apply(activity, context(subject, encounter, practitioner, data), request);
+		return applier.apply(activity, context(subject, encounter, practitioner, data, parameters, activity.getLibrary(), request),
+				request);
 	}
 
 	@Operation(name = "$package", idempotent = true, type = PlanDefinition.class)
@@ -94,9 +107,15 @@ public class ApplyOperationProvider implements FhirServerCustomizer {
 		return dependencies.dataRequirements(artifacts.byId(PlanDefinition.class, id, request), request);
 	}
 
-	private static PlanApplier.Context context(StringType subject, StringType encounter, StringType practitioner,
-			Bundle data) {
-		return new PlanApplier.Context(required(subject, "subject"), value(encounter), value(practitioner), data);
+	/** The request's context, with CPG's {@code parameters} for the CQL of the artifact's Libraries. */
+	private PlanApplier.Context context(StringType subject, StringType encounter, StringType practitioner, Bundle data,
+			Parameters parameters, List<CanonicalType> libraries, RequestDetails request) {
+		List<Library> resolved = new ArrayList<>();
+		if (parameters != null) {
+			libraries.forEach(canonical -> resolved.add(artifacts.byCanonical(Library.class, canonical.getValue(), request)));
+		}
+		return new PlanApplier.Context(required(subject, "subject"), value(encounter), value(practitioner), data,
+				CqlParameters.of(parameters, resolved));
 	}
 
 	private static String required(org.hl7.fhir.r4.model.PrimitiveType<?> parameter, String name) {

@@ -51,6 +51,7 @@ public class LibraryOperationProvider implements FhirServerCustomizer {
 			@OperationParam(name = "subject", min = 1, max = 1) StringType subject,
 			@OperationParam(name = "expression") List<StringType> expressions,
 			@OperationParam(name = "data", max = 1) Bundle data,
+			@OperationParam(name = "parameters", max = 1) Parameters parameters,
 			RequestDetails request) {
 		if (subject == null || subject.isEmpty() || subject.getValue().isBlank()) {
 			throw new InvalidRequestException("The parameter 'subject' is required");
@@ -65,8 +66,8 @@ public class LibraryOperationProvider implements FhirServerCustomizer {
 		input.addAll(record.observations());
 		input.addAll(record.medications());
 		input.addAll(knowledgeFor(library, request));
-		GuidanceLogic.Definitions definitions = logic.definitions(
-				List.of(new CanonicalType(library.getUrl())), input, request);
+		GuidanceLogic.Definitions definitions = logic.definitions(List.of(new CanonicalType(library.getUrl())), input,
+				CqlParameters.of(parameters, List.of(library)), request);
 
 		List<String> names = expressions == null || expressions.isEmpty()
 				? List.copyOf(definitions.names())

@@ -131,6 +131,72 @@ class ApplyTest extends ServerTestBase {
 		assertThat(dose(plan, "start-atomoxetine")).isEqualByComparingTo("15");
 	}
 
+	/**
+	 * CPG's $apply input {@code parameters} gives the CQL its parameters, here the draft orders of an order-sign call
+	 * as cqf-fhir-cr's CDS Hooks service passes them: the follow-up rule fires for a new order, not for a renewal of
+	 * the current order at the same dose, and not without draft orders; a parameter no Library declares is a 400.
+	 */
+	@Test
+	void parametersGiveTheCqlTheDraftOrders() {
+		List<Resource> record = patient(12, "40");
+		MedicationRequest current = order(record, "current", MedicationRequest.MedicationRequestStatus.ACTIVE, 40);
+		record.add(current);
+		store(record);
+		String subject = "Patient/" + record.get(0).getIdElement().getIdPart();
+		String followUp = "PlanDefinition/follow-up-after-change";
+
+		assertThat(actionIds(applyWith(followUp, subject, draftOrders(order(record, "raise", MedicationRequest.MedicationRequestStatus.DRAFT, 60)))))
+				.as("a dose change: follow up").contains("follow-up-after-change", "book-follow-up");
+		assertThat(actionIds(applyWith(followUp, subject, draftOrders(order(record, "renew", MedicationRequest.MedicationRequestStatus.DRAFT, 40)))))
+				.as("the same dose renewed: nothing changes").isEmpty();
+		assertThat(actionIds(applyWith(followUp, subject, null))).as("no draft orders: nothing is ordered").isEmpty();
+
+		Parameters unknown = new Parameters();
+		unknown.addParameter().setName("draftOrder").setResource(order(record, "x", MedicationRequest.MedicationRequestStatus.DRAFT, 60));
+		Parameters call = new Parameters();
+		call.addParameter("subject", new StringType(subject));
+		call.addParameter().setName("parameters").setResource(unknown);
+		HttpResponse<String> refused = send("POST", "/fhir/" + followUp + "/$apply",
+				FHIR.newJsonParser().encodeResourceToString(call), "Content-Type", "application/fhir+json");
+		assertThat(refused.statusCode()).isEqualTo(400);
+		assertThat(refused.body()).contains("OperationOutcome").contains("'draftOrder' is not a parameter").contains("draftOrders");
+	}
+
+	private CarePlan applyWith(String plan, String subject, Parameters cqlParameters) {
+		Parameters call = new Parameters();
+		call.addParameter("subject", new StringType(subject));
+		if (cqlParameters != null) {
+			call.addParameter().setName("parameters").setResource(cqlParameters);
+		}
+		return client().operation().onInstance(plan).named("$apply").withParameters(call)
+				.returnResourceType(CarePlan.class).execute();
+	}
+
+	private static Parameters draftOrders(MedicationRequest... drafts) {
+		Parameters parameters = new Parameters();
+		for (MedicationRequest draft : drafts) {
+			parameters.addParameter().setName("draftOrders").setResource(draft);
+		}
+		return parameters;
+	}
+
+	/** An order of atomoxetine (RxNorm 38400) of {@code mg} once a day. */
+	private static MedicationRequest order(List<Resource> record, String id, MedicationRequest.MedicationRequestStatus status,
+			int mg) {
+		MedicationRequest order = new MedicationRequest();
+		order.setId(record.get(0).getIdElement().getIdPart() + "-" + id);
+		order.setStatus(status);
+		order.setIntent(MedicationRequest.MedicationRequestIntent.ORDER);
+		order.setMedication(new CodeableConcept().addCoding(
+				new org.hl7.fhir.r4.model.Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "38400", "atomoxetine")));
+		order.setSubject(new Reference("Patient/" + record.get(0).getIdElement().getIdPart()));
+		order.addDosageInstruction().setTiming(new org.hl7.fhir.r4.model.Timing().setRepeat(
+						new org.hl7.fhir.r4.model.Timing.TimingRepeatComponent().setFrequency(1).setPeriod(1)
+								.setPeriodUnit(org.hl7.fhir.r4.model.Timing.UnitsOfTime.D)))
+				.addDoseAndRate().setDose(new Quantity().setValue(mg).setUnit("mg").setSystem("http://unitsofmeasure.org").setCode("mg"));
+		return order;
+	}
+
 	@Test
 	void typeLevelByUrlAndBadRequests() {
 		List<Resource> record = patient(35, "80");
