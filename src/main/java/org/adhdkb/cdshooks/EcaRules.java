@@ -66,13 +66,28 @@ class EcaRules {
 		this.rules = new VersionedCache<>(changeCounter, 4);
 	}
 
-	/** Cards of the rules the order fires; {@code fired} keeps a rule from firing twice in one call. */
-	List<CardJson.Card> fire(CodeableConcept ordered, HookData data, HookCall call, Set<String> fired) {
+	/**
+	 * The CQL of all the hook's rules over one version of the call's data (with or without the draft orders counted as
+	 * taken), in one engine session with the hook's knowledge and the draft orders as the parameter {@code draftOrders}:
+	 * what the rules share (the patient's facts) is evaluated once per call, not once per rule, and what reads only the
+	 * knowledge once per content version.
+	 */
+	GuidanceLogic.Definitions scope(HookRules hook, HookData data, HookCall call) {
+		return logic.definitions(hook.libraries(), data.patientData(), hook.knowledge(), data.applyContext().parameters(),
+				call.request());
+	}
+
+	/**
+	 * Cards of the rules the order fires, evaluated in {@code scope} (over {@code data}, see {@link #scope});
+	 * {@code fired} keeps a rule from firing twice in one call.
+	 */
+	List<CardJson.Card> fire(CodeableConcept ordered, HookData data, GuidanceLogic.Definitions scope, HookCall call,
+			Set<String> fired) {
 		List<CardJson.Card> result = new ArrayList<>();
 		for (PlanDefinition rule : rules(call.request())) {
 			for (PlanDefinitionActionComponent action : rule.getAction()) {
 				if (triggeredBy(action, call, ordered) && fired.add(rule.getUrl() + "#" + action.getId())) {
-					result.addAll(cardsOf(rule, action, data, call));
+					result.addAll(cardsOf(rule, action, data, scope, call));
 				}
 			}
 		}
@@ -85,7 +100,8 @@ class EcaRules {
 	 * data with the draft orders counted as taken, see {@link HookData#withDraftOrdersActive()}), so an unrelated order
 	 * does not repeat what was already true before it.
 	 */
-	List<CardJson.Card> fireForTakenMedicines(HookData withoutOrders, HookData withOrders, HookCall call, Set<String> fired) {
+	List<CardJson.Card> fireForTakenMedicines(HookData withoutOrders, GuidanceLogic.Definitions withoutScope,
+			HookData withOrders, GuidanceLogic.Definitions withScope, HookCall call, Set<String> fired) {
 		List<CardJson.Card> result = new ArrayList<>();
 		for (PlanDefinition rule : rules(call.request())) {
 			for (PlanDefinitionActionComponent action : rule.getAction()) {
@@ -93,12 +109,12 @@ class EcaRules {
 				if (fired.contains(key) || !triggeredByTaken(action, call, withoutOrders)) {
 					continue;
 				}
-				List<CardJson.Card> after = cardsOf(rule, action, withOrders, call);
+				List<CardJson.Card> after = cardsOf(rule, action, withOrders, withScope, call);
 				if (after.isEmpty()) {
 					continue;
 				}
 				Set<String> before = new java.util.HashSet<>();
-				cardsOf(rule, action, withoutOrders, call).forEach(card -> before.add(card.kind()));
+				cardsOf(rule, action, withoutOrders, withoutScope, call).forEach(card -> before.add(card.kind()));
 				List<CardJson.Card> added = after.stream().filter(card -> !before.contains(card.kind())).toList();
 				if (!added.isEmpty()) {
 					fired.add(key);
@@ -249,8 +265,9 @@ class EcaRules {
 	}
 
 	private List<CardJson.Card> cardsOf(PlanDefinition rule, PlanDefinitionActionComponent action, HookData data,
-			HookCall call) {
-		return cardsOf(rule, action, applier.apply(rule, data.applyContext(), data.record(), call.request()), data, call);
+			GuidanceLogic.Definitions scope, HookCall call) {
+		return cardsOf(rule, action, applier.apply(rule, data.applyContext(), data.record(), scope, call.request()), data,
+				call);
 	}
 
 	private List<CardJson.Card> cardsOf(PlanDefinition rule, PlanDefinitionActionComponent action, CarePlan applied,

@@ -21,7 +21,6 @@ import org.adhdkb.medication.PatientFacts;
 import org.adhdkb.medication.ProductCatalog;
 import org.adhdkb.medication.UnitStrength;
 import org.hl7.fhir.r4.model.ActivityDefinition;
-import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Dosage;
 import org.hl7.fhir.r4.model.Medication;
@@ -54,11 +53,9 @@ class OrderReview {
 	private final PlanApplier applier;
 	private final EcaRules rules;
 	private final CardFactory cards;
-	private final GuidanceLogic logic;
 
-	OrderReview(KnowledgeArtifacts artifacts, PlanApplier applier, EcaRules rules, CardFactory cards, GuidanceLogic logic) {
+	OrderReview(KnowledgeArtifacts artifacts, PlanApplier applier, EcaRules rules, CardFactory cards) {
 		this.artifacts = artifacts;
-		this.logic = logic;
 		this.applier = applier;
 		this.rules = rules;
 		this.cards = cards;
@@ -80,9 +77,7 @@ class OrderReview {
 	 * record as the guidance's, with the conditions' codes and thresholds from CodeSystem patient-characteristic
 	 * (the eGFR bounds of the renal bands, the metabolizer phenotype), never a second reading in Java.
 	 */
-	private RecordFacts factsOf(HookRules hook, HookData data, HookCall call) {
-		GuidanceLogic.Definitions read = logic.definitions(List.of(new CanonicalType(PATIENT_FACTS)), data.patientData(),
-				hook.knowledge(), call.request());
+	private static RecordFacts factsOf(GuidanceLogic.Definitions read) {
 		read.evaluate(FACTS);
 		BigDecimal age = read.value("Age in years") instanceof Integer years ? BigDecimal.valueOf(years) : null;
 		BigDecimal weight = read.value("Body weight in kg") instanceof org.opencds.cqf.cql.engine.runtime.Quantity kg
@@ -99,11 +94,15 @@ class OrderReview {
 
 	List<CardJson.Card> review(HookRules hook, HookData data, HookCall call) {
 		RecordFacts read = null; // read for the first order to check: a call without one needs no knowledge at all
+		// one CQL session each for the record as it is (the facts; the rules before the orders) and with the orders
+		// counted as taken (the rules), each started only when first asked
+		HookData withOrders = data.withDraftOrdersActive(); // the rules see every order of the call as taken
+		GuidanceLogic.Definitions asItIs = rules.scope(hook, data, call);
+		GuidanceLogic.Definitions withOrdersScope = rules.scope(hook, withOrders, call);
 		ProductCatalog catalog = artifacts.productCatalog(call.request());
 		List<CardJson.Card> result = new ArrayList<>();
 		Set<String> fired = new HashSet<>();
 		boolean weightCardGiven = false;
-		HookData withOrders = data.withDraftOrdersActive(); // the rules see every order of the call as taken
 		for (MedicationRequest draft : data.draftOrders()) {
 			Medication own = data.referencedMedication(draft);
 			CodeableConcept code = HookData.medicationCode(draft, own);
@@ -115,7 +114,7 @@ class OrderReview {
 				continue; // not an ADHD medicine
 			}
 			if (read == null) {
-				read = factsOf(hook, data, call);
+				read = factsOf(asItIs);
 			}
 			PatientFacts facts = read.facts();
 			Check check = check(ordered, facts);
@@ -139,9 +138,9 @@ class OrderReview {
 				weightCardGiven = true;
 			}
 			// whether a renewal that changes nothing fires a rule is the rule's own condition (AdhdOrderContext)
-			result.addAll(rules.fire(code, withOrders, call, fired));
+			result.addAll(rules.fire(code, withOrders, withOrdersScope, call, fired));
 		}
-		result.addAll(rules.fireForTakenMedicines(data, withOrders, call, fired));
+		result.addAll(rules.fireForTakenMedicines(data, asItIs, withOrders, withOrdersScope, call, fired));
 		return result;
 	}
 

@@ -95,11 +95,17 @@ public class GuidanceLogic {
 	 */
 	public Definitions definitions(List<CanonicalType> libraries, List<Resource> patientData,
 			org.adhdkb.cql.Knowledge knowledge, RequestDetails request) {
+		return definitions(libraries, patientData, knowledge, Map.of(), request);
+	}
+
+	/** As {@link #definitions(List, List, org.adhdkb.cql.Knowledge, RequestDetails)}, with CQL parameters by name. */
+	public Definitions definitions(List<CanonicalType> libraries, List<Resource> patientData,
+			org.adhdkb.cql.Knowledge knowledge, Map<String, Object> parameters, RequestDetails request) {
 		List<Library> resolved = new ArrayList<>();
 		for (CanonicalType canonical : libraries) {
 			resolved.add(artifacts.byCanonical(Library.class, canonical.getValue(), request));
 		}
-		return new Definitions(evaluator(request), resolved, patientData, knowledge, Map.of(), ZonedDateTime.now());
+		return new Definitions(evaluator(request), resolved, patientData, knowledge, parameters, ZonedDateTime.now());
 	}
 
 	private CqlEvaluator evaluator(RequestDetails request) {
