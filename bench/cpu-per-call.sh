@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# CPU per CDS order-sign call: the server's CPU time over a 20 s wrk run (2 threads, 2 connections) after a warm-up,
-# divided by the calls answered. Less noisy than requests/s on a shared machine; compare runs of the same script.
-#   bench/cpu-per-call.sh [jar]      (default target/adhdkb.jar; run from the repository root)
+# CPU per CDS call: the server's CPU time over a 20 s wrk run (2 threads, 2 connections) after a warm-up, divided by
+# the calls answered. Less noisy than requests/s on a shared machine; compare runs of the same script.
+#   bench/cpu-per-call.sh [jar] [order-sign|patient-view]   (default target/adhdkb.jar, order-sign; from the repository root)
 set -euo pipefail
-JAR=${1:-target/adhdkb.jar}; PORT=18190; BASE=http://127.0.0.1:$PORT; WORK=bench/work/cpu
+JAR=${1:-target/adhdkb.jar}; HOOK=${2:-order-sign}; PORT=18190; BASE=http://127.0.0.1:$PORT; WORK=bench/work/cpu
 [ -f "$JAR" ] || ./mvnw -B -q package -DskipTests
 # a server of a previous run may still hold the port for a moment
 while curl -fs -o /dev/null $BASE/fhir/metadata 2>/dev/null; do sleep 1; done
@@ -17,18 +17,38 @@ put() { curl -fs -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' "$
 put Patient/bench-child '{"resourceType":"Patient","id":"bench-child","birthDate":"2017-05-01"}'
 put Observation/bench-child-weight '{"resourceType":"Observation","id":"bench-child-weight","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},"subject":{"reference":"Patient/bench-child"},"effectiveDateTime":"2026-11-01","valueQuantity":{"value":30,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}'
 DRAFT='{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"MedicationRequest","id":"bench-draft","status":"draft","intent":"order","subject":{"reference":"Patient/bench-child"},"medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"38400"}]},"dosageInstruction":[{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}},"doseAndRate":[{"doseQuantity":{"value":30,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"}}]}]}}]}'
-echo '{"hook":"order-sign","hookInstance":"d1577c69-dfbe-44ad-ba6d-3e05e953b2ea","context":{"userId":"Practitioner/bench","patientId":"bench-child","draftOrders":'"$DRAFT"'}}' > "$WORK/context.json"
-python3 bench/prefetch.py "$BASE" adhd-order-sign "$WORK/context.json" > "$WORK/body.json"
+if [ "$HOOK" = patient-view ]; then
+  # bench/run.sh's chart: a 13-year-old on OROS methylphenidate 36 mg since June, 18 mg before, with vitals after
+  put Patient/bench-teen '{"resourceType":"Patient","id":"bench-teen","birthDate":"2013-03-01"}'
+  vital() { # id loinc value unit ucum date
+    put "Observation/$1" '{"resourceType":"Observation","id":"'$1'","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"'$2'"}]},"subject":{"reference":"Patient/bench-teen"},"effectiveDateTime":"'$6'","valueQuantity":{"value":'$3',"unit":"'$4'","system":"http://unitsofmeasure.org","code":"'$5'"}}'
+  }
+  vital bench-teen-weight-1 29463-7 41 kg kg 2026-03-01
+  vital bench-teen-weight-2 29463-7 43 kg kg 2026-10-01
+  vital bench-teen-height 8302-2 155 cm cm 2026-10-01
+  vital bench-teen-systolic 8480-6 112 mmHg mm[Hg] 2026-10-01
+  vital bench-teen-diastolic 8462-4 70 mmHg mm[Hg] 2026-10-01
+  vital bench-teen-heart-rate 8867-4 88 /min /min 2026-10-01
+  order() { # id rxnorm status authored
+    put "MedicationRequest/$1" '{"resourceType":"MedicationRequest","id":"'$1'","status":"'$3'","intent":"order","subject":{"reference":"Patient/bench-teen"},"authoredOn":"'$4'","medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"'$2'"}]},"dosageInstruction":[{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}},"doseAndRate":[{"doseQuantity":{"value":1,"unit":"tablet","system":"http://unitsofmeasure.org","code":"{tablet}"}}]}]}'
+  }
+  order bench-teen-oros-18 1091155 stopped 2026-03-01
+  order bench-teen-oros-36 1091185 active 2026-06-01
+  echo '{"hook":"patient-view","hookInstance":"0c3f5a8e-6b1d-4c2e-a7f9-3e5d8b1c2a40","context":{"userId":"Practitioner/bench","patientId":"bench-teen"}}' > "$WORK/context.json"
+else
+  echo '{"hook":"order-sign","hookInstance":"d1577c69-dfbe-44ad-ba6d-3e05e953b2ea","context":{"userId":"Practitioner/bench","patientId":"bench-child","draftOrders":'"$DRAFT"'}}' > "$WORK/context.json"
+fi
+python3 bench/prefetch.py "$BASE" "adhd-$HOOK" "$WORK/context.json" > "$WORK/body.json"
 cat > "$WORK/post.lua" <<LUA
 local f = io.open("$WORK/body.json", "r")
 wrk.method = "POST"; wrk.body = f:read("*a"); f:close()
 wrk.headers["Content-Type"] = "application/json"
 LUA
-URL=$BASE/cds-services/adhd-order-sign
+URL=$BASE/cds-services/adhd-$HOOK
 wrk -t2 -c4 -d20s -s "$WORK/post.lua" "$URL" > /dev/null
 BEFORE=$(awk '{print $14+$15}' /proc/$SERVER/stat)
 wrk -t2 -c2 -d20s -s "$WORK/post.lua" "$URL" > "$WORK/wrk.txt"
 AFTER=$(awk '{print $14+$15}' /proc/$SERVER/stat)
 CALLS=$(grep -o '[0-9]* requests in' "$WORK/wrk.txt" | cut -d' ' -f1)
 TICK=$(getconf CLK_TCK)
-echo "order-sign: $CALLS calls, $(python3 -c "print(round(($AFTER-$BEFORE)*1000/$TICK/$CALLS, 2))") ms CPU per call"
+echo "$HOOK: $CALLS calls, $(python3 -c "print(round(($AFTER-$BEFORE)*1000/$TICK/$CALLS, 2))") ms CPU per call"
