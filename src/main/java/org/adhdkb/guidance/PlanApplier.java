@@ -52,11 +52,21 @@ public class PlanApplier {
 	private final KnowledgeArtifacts artifacts;
 	private final PatientRecordReader records;
 	private final GuidanceLogic logic;
+	/**
+	 * Per plan and content version: the knowledge its CQL reads (the MedicationKnowledge it depends on, the dosing
+	 * conditions' CodeSystem) with the values of the definitions that read only them, such as the medicine's dosing
+	 * bands as read once, kept for every patient instead of computed in every $apply.
+	 */
+	private final org.adhdkb.cache.VersionedCache<String, org.adhdkb.cql.Knowledge> knowledgeByPlan;
+	private final org.adhdkb.cache.ChangeCounter changeCounter;
 
-	public PlanApplier(KnowledgeArtifacts artifacts, PatientRecordReader records, GuidanceLogic logic) {
+	public PlanApplier(KnowledgeArtifacts artifacts, PatientRecordReader records, GuidanceLogic logic,
+			org.adhdkb.cache.ChangeCounter changeCounter) {
 		this.artifacts = artifacts;
 		this.records = records;
 		this.logic = logic;
+		this.changeCounter = changeCounter;
+		this.knowledgeByPlan = new org.adhdkb.cache.VersionedCache<>(changeCounter, 64);
 	}
 
 	/**
@@ -77,8 +87,22 @@ public class PlanApplier {
 
 	/** Applies a plan to a record the caller already holds (CDS Hooks builds it from the prefetch). */
 	public CarePlan apply(PlanDefinition plan, Context context, PatientRecord record, RequestDetails request) {
-		return apply(plan, context, record, logic.definitions(plan.getLibrary(),
-				data(record, medicineOf(plan.getRelatedArtifact(), request), request), context.parameters(), request), request);
+		org.adhdkb.cql.Knowledge knowledge = knowledgeByPlan.get(plan.getUrl() + "|" + plan.getVersion(),
+				changeCounter.current(request), key -> {
+			List<Resource> resources = new ArrayList<>();
+			MedicationKnowledge medicine = medicineOf(plan.getRelatedArtifact(), request);
+			if (medicine != null) {
+				resources.add(medicine);
+			}
+			resources.add(artifacts.byCanonical(CodeSystem.class, PATIENT_CHARACTERISTIC, request));
+			return new org.adhdkb.cql.Knowledge(resources);
+		});
+		List<Resource> patientData = new ArrayList<>();
+		patientData.add(record.patient());
+		patientData.addAll(record.observations());
+		patientData.addAll(record.medications());
+		return apply(plan, context, record, logic.definitions(plan.getLibrary(), patientData, knowledge,
+				context.parameters(), request), request);
 	}
 
 	/**
