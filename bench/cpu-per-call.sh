@@ -18,22 +18,8 @@ put Patient/bench-child '{"resourceType":"Patient","id":"bench-child","birthDate
 put Observation/bench-child-weight '{"resourceType":"Observation","id":"bench-child-weight","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},"subject":{"reference":"Patient/bench-child"},"effectiveDateTime":"2026-11-01","valueQuantity":{"value":30,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}'
 DRAFT='{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"MedicationRequest","id":"bench-draft","status":"draft","intent":"order","subject":{"reference":"Patient/bench-child"},"medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"38400"}]},"dosageInstruction":[{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}},"doseAndRate":[{"doseQuantity":{"value":30,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"}}]}]}}]}'
 if [ "$HOOK" = patient-view ]; then
-  # bench/run.sh's chart: a 13-year-old on OROS methylphenidate 36 mg since June, 18 mg before, with vitals after
-  put Patient/bench-teen '{"resourceType":"Patient","id":"bench-teen","birthDate":"2013-03-01"}'
-  vital() { # id loinc value unit ucum date
-    put "Observation/$1" '{"resourceType":"Observation","id":"'$1'","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"'$2'"}]},"subject":{"reference":"Patient/bench-teen"},"effectiveDateTime":"'$6'","valueQuantity":{"value":'$3',"unit":"'$4'","system":"http://unitsofmeasure.org","code":"'$5'"}}'
-  }
-  vital bench-teen-weight-1 29463-7 41 kg kg 2026-03-01
-  vital bench-teen-weight-2 29463-7 43 kg kg 2026-10-01
-  vital bench-teen-height 8302-2 155 cm cm 2026-10-01
-  vital bench-teen-systolic 8480-6 112 mmHg mm[Hg] 2026-10-01
-  vital bench-teen-diastolic 8462-4 70 mmHg mm[Hg] 2026-10-01
-  vital bench-teen-heart-rate 8867-4 88 /min /min 2026-10-01
-  order() { # id rxnorm status authored
-    put "MedicationRequest/$1" '{"resourceType":"MedicationRequest","id":"'$1'","status":"'$3'","intent":"order","subject":{"reference":"Patient/bench-teen"},"authoredOn":"'$4'","medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"'$2'"}]},"dosageInstruction":[{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}},"doseAndRate":[{"doseQuantity":{"value":1,"unit":"tablet","system":"http://unitsofmeasure.org","code":"{tablet}"}}]}]}'
-  }
-  order bench-teen-oros-18 1091155 stopped 2026-03-01
-  order bench-teen-oros-36 1091185 active 2026-06-01
+  . bench/teen-chart.sh # bench/run.sh's patient-view chart
+  teen_chart
   echo '{"hook":"patient-view","hookInstance":"0c3f5a8e-6b1d-4c2e-a7f9-3e5d8b1c2a40","context":{"userId":"Practitioner/bench","patientId":"bench-teen"}}' > "$WORK/context.json"
 else
   echo '{"hook":"order-sign","hookInstance":"d1577c69-dfbe-44ad-ba6d-3e05e953b2ea","context":{"userId":"Practitioner/bench","patientId":"bench-child","draftOrders":'"$DRAFT"'}}' > "$WORK/context.json"
