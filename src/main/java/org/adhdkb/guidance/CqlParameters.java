@@ -20,7 +20,8 @@ import org.hl7.fhir.r4.model.PrimitiveType;
  * build writes each Library's parameters with their cardinality, {@code max} "*") gets every value of that name as a
  * list; a resource is given as it is, a boolean, integer, decimal or string as the CQL System value. A name no Library
  * declares, or a value of another type, is a 400: an evaluation that silently ignored an input would answer a
- * question the client did not ask.
+ * question the client did not ask. Written here rather than taken from cqf-fhir-cql's parameters converter: that
+ * module is on the test classpath only (the reference engine); this needs nothing beyond the Libraries' metadata.
  */
 final class CqlParameters {
 
