@@ -158,18 +158,23 @@ class CdsServiceCatalog {
 		Set<String> knowledgeTypes = new LinkedHashSet<>();
 		for (String url : libraryUrls) {
 			for (DataRequirement requirement : artifacts.byCanonical(Library.class, url, request).getDataRequirement()) {
-				// a Medication is what an order names, the EHR's, not the product catalogue: the translator asks for it
-				// to resolve medicationReference, which ReferencedMedications has already turned into the order's code
+				// the content's Medications (the products, with their strengths) are knowledge for the order hooks, whose
+				// draft orders Library AdhdOrderDose reads by product code; elsewhere a Medication retrieve resolves an
+				// EHR's medicationReference, which ReferencedMedications has already turned into the order's code
 				// (matching each order against every Medication of the content was most of a patient-view call's CPU)
 				if (!PrefetchTemplates.inPatientCompartment(requirement.getType(), fhir)
-						&& !requirement.getType().equals("Medication")) {
+						&& (!requirement.getType().equals("Medication") || ORDER_HOOKS.contains(hook))) {
 					knowledgeTypes.add(requirement.getType());
 				}
 			}
 		}
 		List<Resource> knowledge = new ArrayList<>();
 		for (String type : knowledgeTypes) {
-			if (fhir.getResourceTypes().contains(type)) {
+			if (type.equals("Medication")) {
+				// the products of the content's lines, read by id (a search of all would be cut at HAPI's page size)
+				knowledge.addAll(knowledgeByType.computeIfAbsent(type,
+						t -> List.copyOf(artifacts.productCatalog(request).productsOfLines())));
+			} else if (fhir.getResourceTypes().contains(type)) {
 				knowledge.addAll(knowledgeByType.computeIfAbsent(type, t -> everyResourceOfType(t, request)));
 			}
 		}

@@ -20,7 +20,8 @@ import org.hl7.fhir.r4.model.Timing;
  * orderableDrugForm codes or plain unit text), in mL of a liquid, or as a rate; a dose range (its upper end); timing
  * by frequency and period, {@code when} events or a timing abbreviation; as needed with a maximum per period; several
  * instructions. Units are converted with the ordered product's {@link UnitStrength}, never guessed. When the amount
- * cannot be read, {@link #problem()} says what is missing in words a prescriber understands.
+ * cannot be read, {@link #problem()} says what is missing in words a prescriber understands. This is the fast path of
+ * the content's Library AdhdOrderDose (CQL), which DraftDoseFastPathTest proves it equal to.
  *
  * @param dailyMg         the ordered amount per day (the largest the instructions allow), or null
  * @param administrations doses per day, or null when unknown
@@ -197,7 +198,7 @@ record DraftDose(BigDecimal dailyMg, BigDecimal administrations, String problem)
 			default:
 				break;
 		}
-		String given = unit == Unit.ML ? "mL" : unit.name().toLowerCase(Locale.ROOT) + "s";
+		String given = unit == Unit.ML ? "mL" : unit == Unit.PATCH ? "patches" : unit.name().toLowerCase(Locale.ROOT) + "s";
 		if (strength == null) {
 			return Amount.missing("the dose is given in " + given
 					+ ", and the order names no product whose strength adhdkb knows, so it cannot be converted to mg");
@@ -230,7 +231,7 @@ record DraftDose(BigDecimal dailyMg, BigDecimal administrations, String problem)
 			Quantity rate = doseAndRate.getRateQuantity();
 			String unit = rate.hasCode() ? rate.getCode() : rate.getUnit();
 			return "mg/h".equals(unit) ? Amount.of(rate.getValue())
-					: Amount.missing("the rate is given in '" + unit + "', not in mg/h");
+					: Amount.missing("the rate is given in " + (unit == null ? "no unit" : "'" + unit + "'") + ", not in mg/h");
 		}
 		if (doseAndRate.hasRateRatio()) {
 			Ratio rate = doseAndRate.getRateRatio();

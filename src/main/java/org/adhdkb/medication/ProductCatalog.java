@@ -161,6 +161,13 @@ public final class ProductCatalog {
 		return null;
 	}
 
+	/** Every product of every line (each line's {@code associatedMedication}), line by line. */
+	public List<Medication> productsOfLines() {
+		List<Medication> all = new ArrayList<>();
+		productsOfLine.values().forEach(all::addAll);
+		return all;
+	}
+
 	/** The products of a line, in the order its {@code associatedMedication} lists them. */
 	public List<Medication> productsOf(MedicationKnowledge line) {
 		return productsOfLine.getOrDefault(line.getIdElement().getIdPart(), List.of());

@@ -43,7 +43,7 @@ public final class ReferenceEngine {
 	public static final FhirContext FHIR = FhirContext.forR4Cached();
 
 	private static final Set<String> KNOWLEDGE_TYPES = Set.of("PlanDefinition", "ActivityDefinition", "Library",
-			"ValueSet", "CodeSystem", "MedicationKnowledge", "ObservationDefinition");
+			"ValueSet", "CodeSystem", "MedicationKnowledge", "Medication", "ObservationDefinition");
 
 	private static List<Resource> knowledge;
 
