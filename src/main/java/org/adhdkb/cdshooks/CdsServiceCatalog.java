@@ -159,9 +159,9 @@ class CdsServiceCatalog {
 		for (String url : libraryUrls) {
 			for (DataRequirement requirement : artifacts.byCanonical(Library.class, url, request).getDataRequirement()) {
 				// the content's Medications (the products, with their strengths) are knowledge for the order hooks, whose
-				// draft orders Library AdhdOrderDose reads by product code; elsewhere a Medication retrieve resolves an
-				// EHR's medicationReference, which ReferencedMedications has already turned into the order's code
-				// (matching each order against every Medication of the content was most of a patient-view call's CPU)
+				// draft orders Library AdhdOrderDose finds by product code; a retrieve of every Medication resolves an
+				// EHR's medicationReference (already turned into the order's code by ReferencedMedications), so it gets
+				// none of them (matching each order against every product was most of a call's CPU: 2 ms became 17-38)
 				if (!PrefetchTemplates.inPatientCompartment(requirement.getType(), fhir)
 						&& (!requirement.getType().equals("Medication") || ORDER_HOOKS.contains(hook))) {
 					knowledgeTypes.add(requirement.getType());
@@ -180,7 +180,7 @@ class CdsServiceCatalog {
 		}
 		List<PlanDefinition> withAction = rules.stream()
 				.filter(rule -> rule.getAction().stream().anyMatch(a -> EcaRules.triggeredByHook(a, hook))).toList();
-		return new HookRules(hook, withAction, libraries, new org.adhdkb.cql.Knowledge(knowledge));
+		return new HookRules(hook, withAction, libraries, new org.adhdkb.cql.Knowledge(knowledge, Set.of("Medication")));
 	}
 
 	/**

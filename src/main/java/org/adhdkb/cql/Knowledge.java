@@ -24,8 +24,26 @@ public final class Knowledge {
 	private final Map<String, List<Resource>> byType = new ConcurrentHashMap<>();
 	private final Map<String, Map<String, List<Resource>>> codeIndex = new ConcurrentHashMap<>();
 
+	/** Types whose resources a retrieve gets only by code ({@code [Medication: code in ...]}), never all at once. */
+	private final java.util.Set<String> byCodeOnly;
+
 	public Knowledge(List<Resource> resources) {
+		this(resources, java.util.Set.of());
+	}
+
+	/**
+	 * @param byCodeOnly types of which a retrieve without codes gets none of these resources: the content's products
+	 *                   (Medication) are found by the ordered code, while a retrieve of every Medication resolves an
+	 *                   EHR's medicationReference, which our products must not answer (nor cost a walk over them)
+	 */
+	public Knowledge(List<Resource> resources, java.util.Set<String> byCodeOnly) {
 		this.resources = List.copyOf(resources);
+		this.byCodeOnly = java.util.Set.copyOf(byCodeOnly);
+	}
+
+	/** Whether a retrieve of this type gets these resources only by code. */
+	boolean byCodeOnly(String type) {
+		return byCodeOnly.contains(type);
 	}
 
 	public List<Resource> resources() {

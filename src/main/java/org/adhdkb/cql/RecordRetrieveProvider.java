@@ -70,7 +70,7 @@ final class RecordRetrieveProvider implements RetrieveProvider {
 	private List<Resource> fromKnowledge(String dataType, String codePath, Iterable<Code> codes, String valueSet) {
 		List<Resource> ofType = knowledge.ofType(dataType);
 		if (ofType.isEmpty() || codePath == null || (codes == null && valueSet == null)) {
-			return ofType;
+			return knowledge.byCodeOnly(dataType) ? List.of() : ofType;
 		}
 		java.util.LinkedHashSet<Resource> found = new java.util.LinkedHashSet<>();
 		if (codes != null && valueSet == null) {
