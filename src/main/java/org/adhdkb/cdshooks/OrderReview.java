@@ -3,7 +3,6 @@ package org.adhdkb.cdshooks;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
-import java.time.Period;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -14,7 +13,6 @@ import java.util.Set;
 import org.adhdkb.guidance.GuidanceLogic;
 import org.adhdkb.guidance.KnowledgeArtifacts;
 import org.adhdkb.guidance.PatientRecord;
-import org.adhdkb.guidance.PlanApplier;
 import org.adhdkb.medication.DosingCalculator;
 import org.adhdkb.medication.DosingPlan;
 import org.adhdkb.medication.PatientFacts;
@@ -33,10 +31,11 @@ import org.springframework.stereotype.Component;
 /**
  * order-select and order-sign: finds the product line of each draft MedicationRequest from its code (the line's
  * products, its own code, or an ingredient-only code: then every line of the ingredient), reads the ordered amount
- * with the product's strength ({@link DraftDose}), checks it against the line's dosing for this patient (maximum,
- * starting dose for a new patient, weight needed or out of date, dose unreadable, a unit that alone is too much, a
+ * with the product's strength ({@link DraftDose}, the fast path of Library AdhdOrderDose), checks it against the line's
+ * dosing for this patient (maximum, starting dose for a new patient, dose unreadable, a unit that alone is too much, a
  * band the label does not recommend, no band for this patient), says so when a product with an ADHD ingredient has no
- * ADHD dosing here, then fires the content's eca-rules for it (interactions, follow-up). The patient's facts are the
+ * ADHD dosing here, then fires the content's eca-rules for it (interactions, follow-up, a weight that is missing or
+ * out of date: PlanDefinition weight-for-dosing). The patient's facts are the
  * content's CQL ({@link #PATIENT_FACTS}); the doses are {@link DosingCalculator}'s, the fast path of Library AdhdDosing.
  * A medicationReference is already resolved ({@link ReferencedMedications}, or 412).
  */
@@ -50,13 +49,11 @@ class OrderReview {
 	private static final String USUAL_LIMIT = "http://adhdkb.org/fhir/StructureDefinition/usual-limit";
 
 	private final KnowledgeArtifacts artifacts;
-	private final PlanApplier applier;
 	private final EcaRules rules;
 	private final CardFactory cards;
 
-	OrderReview(KnowledgeArtifacts artifacts, PlanApplier applier, EcaRules rules, CardFactory cards) {
+	OrderReview(KnowledgeArtifacts artifacts, EcaRules rules, CardFactory cards) {
 		this.artifacts = artifacts;
-		this.applier = applier;
 		this.rules = rules;
 		this.cards = cards;
 	}
@@ -102,7 +99,6 @@ class OrderReview {
 		ProductCatalog catalog = artifacts.productCatalog(call.request());
 		List<CardJson.Card> result = new ArrayList<>();
 		Set<String> fired = new HashSet<>();
-		boolean weightCardGiven = false;
 		for (MedicationRequest draft : data.draftOrders()) {
 			Medication own = data.referencedMedication(draft);
 			CodeableConcept code = HookData.medicationCode(draft, own);
@@ -130,14 +126,8 @@ class OrderReview {
 			} else {
 				result.addAll(doseCards(draft, ordered, check, dose, current == null, inputs, catalog, call));
 			}
-			if (check.plan().missingWeight() && !weightCardGiven) {
-				result.add(weightNeeded(check.medicine(), data, call));
-				weightCardGiven = true;
-			} else if (inputs.weightStale(LocalDate.now()) && !weightCardGiven) {
-				result.add(weightStale(check.medicine(), inputs, data, call));
-				weightCardGiven = true;
-			}
-			// whether a renewal that changes nothing fires a rule is the rule's own condition (AdhdOrderContext)
+			// a missing or out-of-date weight is content's (PlanDefinition weight-for-dosing), as is whether a renewal
+			// that changes nothing fires a rule (AdhdOrderContext)
 			result.addAll(rules.fire(code, withOrders, withOrdersScope, call, fired));
 		}
 		result.addAll(rules.fireForTakenMedicines(data, asItIs, withOrders, withOrdersScope, call, fired));
@@ -348,43 +338,6 @@ class OrderReview {
 				"%s %s. Its dose was **not checked** against ADHD dosing.".formatted(CardFactory.capitalised(ordered.name()), ordered.notChecked()),
 				new CardJson.Source("adhdkb medication terminology", valueSet, null), List.of(),
 				List.of(new CardJson.Link("The ADHD medicines adhdkb knows (ValueSet)", valueSet, "absolute")), call);
-	}
-
-	private CardJson.Card weightNeeded(MedicationKnowledge medicine, HookData data, HookCall call) {
-		ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
-		Resource request = applier.apply(measureWeight, data.applyContext(), data.record(), call.request());
-		String name = CardFactory.name(medicine);
-		return cards.card("weight-needed", CardFactory.Indicator.WARNING,
-				"Weight needed to check the dose of " + name,
-				"No usable body weight is recorded, and the dosing of %s for this patient depends on weight, so the weight-based maximum and starting dose were not checked. adhdkb does not guess a weight or a dose."
-						.formatted(name),
-				cards.source(medicine, call),
-				List.of(cards.suggestion("Measure the patient's weight", List.of(cards.create(request, measureWeight.getTitle())))),
-				List.of(cards.link(medicine, call)), call);
-	}
-
-	/** The dose was checked on a weight older than the content allows for this age: say so, and ask for a new one. */
-	private CardJson.Card weightStale(MedicationKnowledge medicine, DoseInputs inputs, HookData data, HookCall call) {
-		ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
-		Resource request = applier.apply(measureWeight, data.applyContext(), data.record(), call.request());
-		String name = CardFactory.name(medicine);
-		Period age = Period.between(inputs.weighedOn(), LocalDate.now());
-		String ago = age.toTotalMonths() >= 1 ? age.toTotalMonths() + " months" : age.getDays() + " days";
-		return cards.card("weight-stale", CardFactory.Indicator.WARNING,
-				"Weight from %s is out of date: the dose of %s was checked on it".formatted(inputs.weighedOn(), name),
-				("The newest body weight, **%s kg**, was measured on %s, %s ago. At %s years a weight stays current for %s "
-						+ "(the content's *%s*, with its sources), and the dosing of %s for this patient depends on weight. The dose was checked against this "
-						+ "old weight; weigh the patient and check it again.").formatted(
-						inputs.weightKg().stripTrailingZeros().toPlainString(), inputs.weighedOn(), ago,
-						inputs.ageYears().stripTrailingZeros().toPlainString(), months(inputs.currentFor()),
-						measureWeight.getTitle(), name),
-				cards.source(medicine, call),
-				List.of(cards.suggestion("Measure the patient's weight", List.of(cards.create(request, measureWeight.getTitle())))),
-				List.of(cards.link(medicine, call)), call);
-	}
-
-	private static String months(Period period) {
-		return period.toTotalMonths() > 0 && period.getDays() == 0 ? period.toTotalMonths() + " months" : period.getDays() + " days";
 	}
 
 	/** What a dose card suggests: the corrected order, or nothing and why (said in the card's detail). */
