@@ -5,6 +5,7 @@
 set -euo pipefail
 JAR=${1:-target/adhdkb.jar}; HOOK=${2:-order-sign}; PORT=18190; BASE=http://127.0.0.1:$PORT; WORK=bench/work/cpu
 [ -f "$JAR" ] || ./mvnw -B -q package -DskipTests
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 # a server of a previous run may still hold the port for a moment
 while curl -fs -o /dev/null $BASE/fhir/metadata 2>/dev/null; do sleep 1; done
 rm -rf "$WORK"; mkdir -p "$WORK"

@@ -78,6 +78,14 @@ class EcaRules {
 	}
 
 	/**
+	 * As {@link #scope}, over {@code withOrders} ({@link HookData#withDraftOrdersActive()} of the data of
+	 * {@code asItIs}): what does not read MedicationRequests is taken from {@code asItIs}, not evaluated again.
+	 */
+	GuidanceLogic.Definitions scopeWithOrders(GuidanceLogic.Definitions asItIs, HookData withOrders) {
+		return asItIs.beside(withOrders.patientData(), HookData.CHANGED_BY_DRAFT_ORDERS);
+	}
+
+	/**
 	 * Cards of the rules the order fires, evaluated in {@code scope} (over {@code data}, see {@link #scope});
 	 * {@code fired} keeps a rule from firing twice in one call.
 	 */

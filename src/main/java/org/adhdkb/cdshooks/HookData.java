@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import ca.uhn.fhir.rest.api.server.cdshooks.CdsServiceRequestJson;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
@@ -87,6 +88,9 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 	 * The same data with the draft orders counted as medicines the patient takes (copies with status active), so that a
 	 * rule sees an order together with the record and with the other orders of the same call.
 	 */
+	/** The resource types in which {@link #withDraftOrdersActive()} differs from this data. */
+	static final Set<String> CHANGED_BY_DRAFT_ORDERS = Set.of("MedicationRequest");
+
 	HookData withDraftOrdersActive() {
 		if (draftOrders.isEmpty()) {
 			return this;

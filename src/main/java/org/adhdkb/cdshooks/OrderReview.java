@@ -92,10 +92,11 @@ class OrderReview {
 	List<CardJson.Card> review(HookRules hook, HookData data, HookCall call) {
 		RecordFacts read = null; // read for the first order to check: a call without one needs no knowledge at all
 		// one CQL session each for the record as it is (the facts; the rules before the orders) and with the orders
-		// counted as taken (the rules), each started only when first asked
+		// counted as taken (the rules), each started only when first asked; the second takes from the first what reads
+		// no MedicationRequest (age, weight, conditions), so it is computed once
 		HookData withOrders = data.withDraftOrdersActive(); // the rules see every order of the call as taken
 		GuidanceLogic.Definitions asItIs = rules.scope(hook, data, call);
-		GuidanceLogic.Definitions withOrdersScope = rules.scope(hook, withOrders, call);
+		GuidanceLogic.Definitions withOrdersScope = rules.scopeWithOrders(asItIs, withOrders);
 		ProductCatalog catalog = artifacts.productCatalog(call.request());
 		List<CardJson.Card> result = new ArrayList<>();
 		Set<String> fired = new HashSet<>();

@@ -44,7 +44,9 @@ public final class CqlEvaluator {
 
 	private final CompiledLibraries libraries;
 	private final TerminologyProvider terminology;
-	private final KnowledgeConstants constants;
+	private final IndependentDefinitions constants;
+	/** Per set of resource types: the definitions that read none of them (see {@link Session#reuse}). */
+	private final Map<Set<String>, IndependentDefinitions> notReading = new java.util.concurrent.ConcurrentHashMap<>();
 	private final Map<String, Set<String>> definitionNames = new java.util.concurrent.ConcurrentHashMap<>();
 	/** Function calls resolved to their definitions, for every session over these libraries: see shareResolvedFunctions. */
 	private final Map<FunctionRef, FunctionDef> resolvedFunctions =
@@ -64,7 +66,7 @@ public final class CqlEvaluator {
 		this.libraries = libraries;
 		this.terminology = terminology;
 		this.model = model;
-		this.constants = new KnowledgeConstants(libraries, model.getFhirContext());
+		this.constants = IndependentDefinitions.knowledgeOnly(libraries, model.getFhirContext());
 	}
 
 	/** Thrown when the engine cannot evaluate (a library missing, an error inside the CQL). */
@@ -113,7 +115,7 @@ public final class CqlEvaluator {
 	 * Not shared between requests or threads.
 	 *
 	 * @param knowledge resources outside the record that the CQL may retrieve, kept by the caller with the values of the
-	 *        definitions that read only them ({@link KnowledgeConstants}): those are evaluated once per {@code knowledge},
+	 *        definitions that read only them ({@link IndependentDefinitions#knowledgeOnly}): those are evaluated once per {@code knowledge},
 	 *        not once per session; null for none
 	 */
 	public Session session(List<Resource> record, Knowledge knowledge, ZonedDateTime evaluationTime) {
@@ -191,6 +193,39 @@ public final class CqlEvaluator {
 			this.knowledge = knowledge;
 			this.evaluationTime = evaluationTime;
 			this.parameters = parameters;
+		}
+
+		/**
+		 * Takes from {@code other} the values it has computed so far of definitions that retrieve none of
+		 * {@code differing}, for a session of the same evaluator, patient, time and parameters whose record differs from
+		 * this one's only in resources of those types: the order hooks evaluate their rules over the record with the
+		 * draft orders counted as taken, and without them for the patient's facts; age, weight and conditions are
+		 * then computed once per call, not once per session. Does nothing when the two do not match.
+		 */
+		public void reuse(Session other, Set<String> differing) {
+			if (other == this || other.evaluator() != CqlEvaluator.this || patientId == null
+					|| !patientId.equals(other.patientId) || !evaluationTime.equals(other.evaluationTime)
+					|| !parameters.equals(other.parameters)) {
+				return;
+			}
+			IndependentDefinitions same = notReading.computeIfAbsent(Set.copyOf(differing),
+					types -> IndependentDefinitions.notReading(libraries, types));
+			// the context is set first: the engine clears its cache when an evaluation changes the context
+			engine.getState().setContextValue("Patient", patientId);
+			other.engine.getCache().getExpressions().forEach((id, values) -> {
+				org.hl7.elm.r1.Library library = libraries.library(id.getId(), id.getVersion());
+				if (library != null) {
+					values.forEach((definition, value) -> {
+						if (same.independent(library, definition)) {
+							engine.getCache().cacheExpression(id, definition, value);
+						}
+					});
+				}
+			});
+		}
+
+		private CqlEvaluator evaluator() {
+			return CqlEvaluator.this;
 		}
 
 		/** As {@link CqlEvaluator#evaluate}, on this session's record and time. */

@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Knowledge resources the CQL may retrieve besides a patient's record (the content's MedicationKnowledge,
  * PlanDefinitions, ActivityDefinitions), held by the caller for as long as they do not change, with the values of the
- * definitions that read only them ({@link KnowledgeConstants}), computed on first use and kept here. Shared between
+ * definitions that read only them ({@link IndependentDefinitions#knowledgeOnly}), computed on first use and kept here. Shared between
  * calls and threads: neither the resources nor the kept values may be modified.
  */
 public final class Knowledge {

@@ -127,16 +127,42 @@ public class GuidanceLogic {
 
 		private final CqlEvaluator evaluator;
 		private final List<Library> libraries;
+		private final org.adhdkb.cql.Knowledge knowledge;
+		private final Map<String, Object> parameters;
+		private final ZonedDateTime now;
 		/** Created on first use: a plan whose conditions are all static never starts the engine. */
 		private final java.util.function.Supplier<CqlEvaluator.Session> session;
 		private CqlEvaluator.Session started;
 		private final Map<String, Object> values = new HashMap<>();
+		/** Definitions over a record that differs from this one's only in resources of {@link #differing} types. */
+		private final Definitions beside;
+		private final Set<String> differing;
 
 		Definitions(CqlEvaluator evaluator, List<Library> libraries, List<Resource> data,
 				org.adhdkb.cql.Knowledge knowledge, Map<String, Object> parameters, ZonedDateTime now) {
+			this(evaluator, libraries, data, knowledge, parameters, now, null, Set.of());
+		}
+
+		private Definitions(CqlEvaluator evaluator, List<Library> libraries, List<Resource> data,
+				org.adhdkb.cql.Knowledge knowledge, Map<String, Object> parameters, ZonedDateTime now,
+				Definitions beside, Set<String> differing) {
 			this.evaluator = evaluator;
 			this.libraries = libraries;
+			this.knowledge = knowledge;
+			this.parameters = parameters;
+			this.now = now;
+			this.beside = beside;
+			this.differing = differing;
 			this.session = () -> evaluator.session(data, knowledge, now, parameters);
+		}
+
+		/**
+		 * The same Libraries, knowledge, parameters and time over {@code data}, a record that differs from this one's only
+		 * in resources of the {@code differing} types: on first use it takes the values this one has computed by then of
+		 * the definitions that read none of those types ({@link CqlEvaluator.Session#reuse}).
+		 */
+		public Definitions beside(List<Resource> data, Set<String> differing) {
+			return new Definitions(evaluator, libraries, data, knowledge, parameters, now, this, Set.copyOf(differing));
 		}
 
 		/**
@@ -161,6 +187,9 @@ public class GuidanceLogic {
 		private CqlEvaluator.Session started() {
 			if (started == null) {
 				started = session.get();
+				if (beside != null && beside.started != null) {
+					started.reuse(beside.started, differing);
+				}
 			}
 			return started;
 		}

@@ -257,6 +257,38 @@ class CqlEvaluatorTest {
 				.contains("Wait at least 28 days");
 	}
 
+	/**
+	 * The order hooks' second session (the record with the draft orders counted as taken) takes from the first what
+	 * reads no MedicationRequest. To see which values are taken, the second record here also has another weight, which
+	 * the hooks never do: the weight read through a reference is the first session's, while what reads the orders
+	 * (fluoxetine, a strong CYP2D6 inhibitor: Strattera label 7.2) is evaluated on the second record.
+	 */
+	@Test
+	void aSessionTakesFromAnotherOnlyWhatReadsNoneOfTheTypesInWhichTheRecordsDiffer() {
+		Patient patient = patient(LocalDate.now().minusYears(10));
+		List<Resource> first = new ArrayList<>(List.of(patient, weight(patient, "32", "kg", 10, Observation.ObservationStatus.FINAL)));
+		first.addAll(KNOWLEDGE);
+		List<Resource> second = new ArrayList<>(List.of(patient, weight(patient, "50", "kg", 1, Observation.ObservationStatus.FINAL),
+				request(patient, "4493", MedicationRequest.MedicationRequestStatus.ACTIVE)));
+		second.addAll(KNOWLEDGE);
+		Map<String, Object> parameters = Map.of();
+		CqlEvaluator.Session before = evaluator.session(first, null, NOW, parameters);
+		before.evaluate("AdhdPatientFacts", "0.1.0", Set.of("Body weight in kg", "Dosing conditions"));
+
+		CqlEvaluator.Session after = evaluator.session(second, null, NOW, parameters);
+		after.reuse(before, Set.of("MedicationRequest"));
+		Map<String, Object> facts = after.evaluate("AdhdPatientFacts", "0.1.0", Set.of("Body weight in kg", "Dosing conditions"));
+
+		assertThat(kilograms(facts)).as("'Latest body weight' reads no order: taken").isEqualByComparingTo("32");
+		assertThat(facts.get("Dosing conditions")).as("'On strong CYP2D6 inhibitor' reads the orders: evaluated again")
+				.isEqualTo(List.of("strong-cyp2d6-inhibitor"));
+
+		CqlEvaluator.Session otherTime = evaluator.session(second, null, NOW.plusSeconds(1), parameters);
+		otherTime.reuse(before, Set.of("MedicationRequest"));
+		assertThat(kilograms(otherTime.evaluate("AdhdPatientFacts", "0.1.0", Set.of("Body weight in kg"))))
+				.as("a session at another time takes nothing").isEqualByComparingTo("50");
+	}
+
 	private static Map<String, Object> guidance(List<Resource> record) {
 		List<Resource> data = new ArrayList<>(record);
 		data.addAll(KNOWLEDGE);

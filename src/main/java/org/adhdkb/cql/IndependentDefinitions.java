@@ -22,28 +22,53 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Which definitions of a library read only knowledge: no retrieve of a type in the FHIR Patient compartment (so not
- * the Patient either), no {@code Now()}, {@code Today()} or {@code TimeOfDay()}, no parameter, and nothing that reads
- * any of these, through every definition and function they use, in their own library or an included one. Their value
- * is the same for every patient on one set of knowledge resources, so {@link CqlEvaluator} computes it once per
- * {@link Knowledge} instead of once per call (a window read from a PlanDefinition, a MedicationKnowledge found by its
- * canonical). The analysis is of the ELM alone and errs towards "depends on the patient".
+ * Which definitions of a library read none of some resource types, through every definition and function they use,
+ * in their own library or an included one. The analysis is of the ELM alone and errs towards "reads them". Two uses:
+ * <ul>
+ * <li>{@link #knowledgeOnly}: no type in the FHIR Patient compartment (so not the Patient either), no {@code Now()},
+ * {@code Today()} or {@code TimeOfDay()} and no parameter. Their value is the same for every patient on one set of
+ * knowledge resources, so {@link CqlEvaluator} computes it once per {@link Knowledge} instead of once per call (a
+ * window read from a PlanDefinition, a MedicationKnowledge found by its canonical).</li>
+ * <li>{@link #notReading}: none of the given types. Their value is the same in two sessions of one call whose records
+ * differ only in those types (the order hooks' record with and without the draft orders counted as taken), so one
+ * session takes it from the other ({@link CqlEvaluator.Session#reuse}).</li>
+ * </ul>
  */
-final class KnowledgeConstants {
+final class IndependentDefinitions {
 
 	private final CompiledLibraries libraries;
-	private final FhirContext fhir;
-	/** Per "library|definition": true when it depends on the patient or the time; computed on demand. */
+	/** Whether a retrieve of this type makes a definition dependent. */
+	private final java.util.function.Predicate<String> readsType;
+	/** Whether the time of evaluation and the parameters make a definition dependent. */
+	private final boolean timeAndParameters;
+	/** Per "library|definition": true when it depends on what is read; computed on demand. */
 	private final Map<String, Boolean> dependent = new HashMap<>();
 	private final Map<Library, java.util.List<Library>> closures =
 			java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
-	KnowledgeConstants(CompiledLibraries libraries, FhirContext fhir) {
+	private IndependentDefinitions(CompiledLibraries libraries, java.util.function.Predicate<String> readsType,
+			boolean timeAndParameters) {
 		this.libraries = libraries;
-		this.fhir = fhir;
+		this.readsType = readsType;
+		this.timeAndParameters = timeAndParameters;
 	}
 
-	/** The names of the library's expression definitions (not functions) that read only knowledge. */
+	/** Definitions that read only knowledge: no patient data, no time, no parameter. */
+	static IndependentDefinitions knowledgeOnly(CompiledLibraries libraries, FhirContext fhir) {
+		return new IndependentDefinitions(libraries, type -> patientType(fhir, type), true);
+	}
+
+	/** Definitions that retrieve none of {@code types} (time and parameters are taken as the same). */
+	static IndependentDefinitions notReading(CompiledLibraries libraries, Set<String> types) {
+		return new IndependentDefinitions(libraries, types::contains, false);
+	}
+
+	/** Whether the library's expression definition of that name is independent. */
+	synchronized boolean independent(Library library, String definition) {
+		return !dependsOnPatient(library, definition, false);
+	}
+
+	/** The names of the library's expression definitions (not functions) that are independent. */
 	synchronized Set<String> of(Library library) {
 		Set<String> constants = new LinkedHashSet<>();
 		if (library.getStatements() == null) {
@@ -57,7 +82,7 @@ final class KnowledgeConstants {
 		return constants;
 	}
 
-	/** Whether a definition (or every function of that name) of the library depends on the patient or the time. */
+	/** Whether a definition (or every function of that name) of the library depends on what is read. */
 	private boolean dependsOnPatient(Library library, String name, boolean function) {
 		String key = library.getIdentifier().getId() + "|" + library.getIdentifier().getVersion() + "|" + name + "|" + function;
 		Boolean known = dependent.get(key);
@@ -96,7 +121,7 @@ final class KnowledgeConstants {
 		return null;
 	}
 
-	private boolean patientType(String type) {
+	private static boolean patientType(FhirContext fhir, String type) {
 		if (type.equals("Patient")) {
 			return true;
 		}
@@ -107,7 +132,7 @@ final class KnowledgeConstants {
 		}
 	}
 
-	/** True when the expression reads the patient or the time. */
+	/** True when the expression depends on what is read. */
 	private final class Reader extends BaseElmClinicalVisitor<Boolean, Void> {
 
 		private final Library library;
@@ -128,7 +153,7 @@ final class KnowledgeConstants {
 
 		@Override
 		public Boolean visitRetrieve(Retrieve retrieve, Void context) {
-			return retrieve.getDataType() == null || patientType(retrieve.getDataType().getLocalPart())
+			return retrieve.getDataType() == null || readsType.test(retrieve.getDataType().getLocalPart())
 					|| super.visitRetrieve(retrieve, context);
 		}
 
@@ -149,22 +174,22 @@ final class KnowledgeConstants {
 
 		@Override
 		public Boolean visitParameterRef(ParameterRef ref, Void context) {
-			return true;
+			return timeAndParameters;
 		}
 
 		@Override
 		public Boolean visitNow(Now now, Void context) {
-			return true;
+			return timeAndParameters;
 		}
 
 		@Override
 		public Boolean visitToday(Today today, Void context) {
-			return true;
+			return timeAndParameters;
 		}
 
 		@Override
 		public Boolean visitTimeOfDay(TimeOfDay timeOfDay, Void context) {
-			return true;
+			return timeAndParameters;
 		}
 	}
 
