@@ -7,8 +7,6 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZoneId;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,9 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.adhdkb.content.ContentChecker;
 import org.adhdkb.content.ContentPackage;
-import org.adhdkb.cql.CompiledLibraries;
-import org.adhdkb.cql.CqlEvaluator;
-import org.adhdkb.cql.CqlTranslation;
+import org.adhdkb.cql.SweepLibrary;
 import org.adhdkb.cql.ValueSetTerminology;
 import org.adhdkb.medication.ProductCatalog;
 import org.adhdkb.medication.UnitStrength;
@@ -42,7 +38,6 @@ import org.hl7.fhir.r4.model.Library;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.MedicationRequest;
-import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Ratio;
@@ -246,22 +241,11 @@ class DraftDoseFastPathTest {
 	 * many orders of an ADHD product line were compared.
 	 */
 	private static int compare(Map<String, MedicationRequest> orders, Map<String, Medication> owns) {
-		CqlTranslation.Result translated = CqlTranslation.translate(Map.of("sweep", SWEEP, "AdhdOrderDose", doseCql));
-		assertThat(translated.problems()).isEmpty();
-		Library sweep = new Library().setName("OrderDoseSweep").setVersion("1.0.0");
-		sweep.addContent().setContentType("application/elm+json")
-				.setData(translated.libraries().get("sweep").elmJson().getBytes(StandardCharsets.UTF_8));
-		List<Library> withSweep = new ArrayList<>(libraries);
-		withSweep.add(sweep);
-		Patient anyone = new Patient();
-		anyone.setId("sweep");
-		List<Resource> data = new ArrayList<>(List.of(anyone));
-		data.addAll(lines);
+		List<Resource> data = new ArrayList<>(lines);
 		data.addAll(products);
 		data.addAll(orders.values());
-		Object rows = new CqlEvaluator(CompiledLibraries.of(withSweep), terminology)
-				.evaluate("OrderDoseSweep", "1.0.0", Set.of("Rows"), data, ZonedDateTime.now(ZoneId.systemDefault()))
-				.get("Rows");
+		Object rows = SweepLibrary.evaluate("OrderDoseSweep", SWEEP, "AdhdOrderDose", doseCql, libraries, terminology,
+				Set.of("Rows"), data).get("Rows");
 
 		List<String> differences = new ArrayList<>();
 		int compared = 0;

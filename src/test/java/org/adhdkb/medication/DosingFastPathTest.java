@@ -26,7 +26,7 @@ import org.adhdkb.content.ContentChecker;
 import org.adhdkb.content.ContentPackage;
 import org.adhdkb.cql.CompiledLibraries;
 import org.adhdkb.cql.CqlEvaluator;
-import org.adhdkb.cql.CqlTranslation;
+import org.adhdkb.cql.SweepLibrary;
 import org.adhdkb.cql.ValueSetTerminology;
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
@@ -133,19 +133,8 @@ class DosingFastPathTest {
 
 	/** The sweep library's definitions, evaluated over every product line. */
 	private static Map<String, Object> sweep(String cql, String definition) {
-		CqlTranslation.Result translated = CqlTranslation.translate(Map.of("sweep", cql, "AdhdDosing", dosingCql));
-		assertThat(translated.problems()).isEmpty();
-		Library sweep = new Library().setName("DosingSweep").setVersion("1.0.0");
-		sweep.addContent().setContentType("application/elm+json")
-				.setData(translated.libraries().get("sweep").elmJson().getBytes(StandardCharsets.UTF_8));
-		List<Library> withSweep = new ArrayList<>(libraries);
-		withSweep.add(sweep);
-		Patient anyone = new Patient();
-		anyone.setId("sweep");
-		List<Resource> data = new ArrayList<>(List.of(anyone));
-		data.addAll(lines.values());
-		return new CqlEvaluator(CompiledLibraries.of(withSweep), terminology)
-				.evaluate("DosingSweep", "1.0.0", Set.of(definition), data, ZonedDateTime.now(ZoneId.systemDefault()));
+		return SweepLibrary.evaluate("DosingSweep", cql, "AdhdDosing", dosingCql, libraries, terminology, Set.of(definition),
+				new ArrayList<>(lines.values()));
 	}
 
 	@Test
