@@ -84,13 +84,13 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 		return new HookData(id, new PatientRecord(patient, observations, medications), conditions, drafts, referenced, request);
 	}
 
+	/** The resource types in which {@link #withDraftOrdersActive()} differs from this data. */
+	static final Set<String> CHANGED_BY_DRAFT_ORDERS = Set.of("MedicationRequest");
+
 	/**
 	 * The same data with the draft orders counted as medicines the patient takes (copies with status active), so that a
 	 * rule sees an order together with the record and with the other orders of the same call.
 	 */
-	/** The resource types in which {@link #withDraftOrdersActive()} differs from this data. */
-	static final Set<String> CHANGED_BY_DRAFT_ORDERS = Set.of("MedicationRequest");
-
 	HookData withDraftOrdersActive() {
 		if (draftOrders.isEmpty()) {
 			return this;
