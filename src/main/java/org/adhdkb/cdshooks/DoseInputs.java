@@ -82,7 +82,7 @@ record DoseInputs(BigDecimal weightKg, LocalDate weighedOn, BigDecimal ageYears,
 	}
 
 	/** The band's patient characteristics in words: "body weight up to 70 kg, age 6 to 17 years". */
-	static String words(MedicationKnowledgeAdministrationGuidelinesComponent band) {
+	private static String words(MedicationKnowledgeAdministrationGuidelinesComponent band) {
 		List<String> parts = new ArrayList<>();
 		for (var characteristic : band.getPatientCharacteristics()) {
 			var concept = characteristic.getCharacteristicCodeableConcept();

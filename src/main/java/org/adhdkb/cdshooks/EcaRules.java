@@ -310,23 +310,32 @@ class EcaRules {
 				? List.of()
 				: List.of(cards.suggestion(label, actions));
 		return cards.card(action.getId(), CardFactory.Indicator.of(action.getPriority()), action.getTitle(), action.getDescription(),
-				cards.source(rule, call), suggestions, links(rule, call), call);
+				cards.source(rule, call), suggestions, links(rule, action, call), call);
 	}
 
-	/** The rule's page, then the knowledge it names in relatedArtifact (a guidance, an activity, a medicine). */
-	private List<CardJson.Link> links(PlanDefinition rule, HookCall call) {
+	/**
+	 * The rule's page, then the knowledge it names in relatedArtifact (a guidance, an activity, a medicine), then what
+	 * the applied action's documentation names (from a dynamicValue: the product line the card is about).
+	 */
+	private List<CardJson.Link> links(PlanDefinition rule, RequestGroupActionComponent applied, HookCall call) {
 		List<CardJson.Link> links = new ArrayList<>(List.of(cards.link(rule, call)));
-		for (RelatedArtifact related : rule.getRelatedArtifact()) {
+		List<RelatedArtifact> named = new ArrayList<>(rule.getRelatedArtifact());
+		named.addAll(applied.getDocumentation());
+		for (RelatedArtifact related : named) {
 			String canonical = related.getResource();
+			CardJson.Link link = null;
 			if (canonical == null) {
 				continue;
 			}
 			if (canonical.contains("/PlanDefinition/")) {
-				links.add(cards.link(artifacts.byCanonical(PlanDefinition.class, canonical, call.request()), call));
+				link = cards.link(artifacts.byCanonical(PlanDefinition.class, canonical, call.request()), call);
 			} else if (canonical.contains("/MedicationKnowledge/")) {
-				links.add(cards.link(artifacts.byCanonical(MedicationKnowledge.class, canonical, call.request()), call));
+				link = cards.link(artifacts.byCanonical(MedicationKnowledge.class, canonical, call.request()), call);
 			} else if (canonical.contains("/ActivityDefinition/")) {
-				links.add(cards.link(artifacts.byCanonical(ActivityDefinition.class, canonical, call.request()), call));
+				link = cards.link(artifacts.byCanonical(ActivityDefinition.class, canonical, call.request()), call);
+			}
+			if (link != null && !links.contains(link)) {
+				links.add(link);
 			}
 		}
 		return links;

@@ -32,10 +32,11 @@ import org.springframework.stereotype.Component;
  * order-select and order-sign: finds the product line of each draft MedicationRequest from its code (the line's
  * products, its own code, or an ingredient-only code: then every line of the ingredient), reads the ordered amount
  * with the product's strength ({@link DraftDose}, the fast path of Library AdhdOrderDose), checks it against the line's
- * dosing for this patient (maximum, starting dose for a new patient, dose unreadable, a unit that alone is too much, a
- * band the label does not recommend, no band for this patient), says so when a product with an ADHD ingredient has no
- * ADHD dosing here, then fires the content's eca-rules for it (interactions, follow-up, a weight that is missing or
- * out of date: PlanDefinition weight-for-dosing). The patient's facts are the
+ * dosing for this patient (maximum, starting dose for a new patient, dose unreadable, a unit that alone is too much),
+ * says so when a product with an ADHD ingredient has no ADHD dosing here, then fires the content's eca-rules for it
+ * (interactions, follow-up, a weight that is missing or out of date: PlanDefinition weight-for-dosing; a line the label
+ * does not recommend or dose for this patient, for which no dose check runs: dosing-for-this-patient). The patient's
+ * facts are the
  * content's CQL ({@link #PATIENT_FACTS}); the doses are {@link DosingCalculator}'s, the fast path of Library AdhdDosing.
  * A medicationReference is already resolved ({@link ReferencedMedications}, or 412).
  */
@@ -119,12 +120,10 @@ class OrderReview {
 			MedicationRequest current = currentOrder(data, ordered, draft, catalog);
 			ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
 			DoseInputs inputs = DoseInputs.of(read.weighedOn(), facts, check.medicine(), check.plan(), measureWeight);
-			String notRecommended = check.oneLine() ? statement(check.medicine(), check.plan(), "not-recommended", null) : "";
-			if (!notRecommended.isEmpty()) {
-				result.add(notRecommended(check.medicine(), notRecommended, inputs, call));
-			} else if (check.noBand()) {
-				result.add(noDosingBand(check, ordered, facts, inputs, call));
-			} else {
+			// a line the label does not recommend for this patient, or no band of it for them: no dose can be checked,
+			// and PlanDefinition dosing-for-this-patient says why (AdhdOrderChecks)
+			boolean notRecommended = check.oneLine() && !statement(check.medicine(), check.plan(), "not-recommended", null).isEmpty();
+			if (!notRecommended && !check.noBand()) {
 				result.addAll(doseCards(draft, ordered, check, dose, current == null, inputs, catalog, call));
 			}
 			// a missing or out-of-date weight is content's (PlanDefinition weight-for-dosing), as is whether a renewal
@@ -257,77 +256,6 @@ class OrderReview {
 					cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call));
 		}
 		return found;
-	}
-
-	/**
-	 * The patient's band for the ordered line says the label does not recommend it (Adderall XR and Mydayis in
-	 * end-stage renal disease): no dose is right, so this is said instead of a dose check that would find no limit.
-	 */
-	private CardJson.Card notRecommended(MedicationKnowledge medicine, String labelSays, DoseInputs inputs, HookCall call) {
-		String name = CardFactory.name(medicine);
-		return cards.card("dose-not-recommended", CardFactory.Indicator.WARNING,
-				"%s is not recommended for this patient".formatted(CardFactory.capitalised(name)),
-				"The label does not recommend %s for a patient in this dosing band and gives no dose for it, so no dose of this order can be checked against a limit.%s\n\n%s"
-						.formatted(name, labelSays, inputs.describe(LocalDate.now())),
-				cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call);
-	}
-
-	/**
-	 * No band of the line applies to this patient: the label gives no dose for their age (methylphenidate for a
-	 * 4-year-old, guanfacine ER for an adult), or their age is not recorded and the dosing depends on it. Either way the
-	 * dose cannot be checked, and silence would read as "checked, fine".
-	 */
-	private CardJson.Card noDosingBand(Check check, ProductCatalog.Ordered ordered, PatientFacts facts, DoseInputs inputs,
-			HookCall call) {
-		MedicationKnowledge medicine = check.medicine();
-		String name = check.oneLine() ? CardFactory.name(medicine) : ordered.name();
-		List<String> covered = new ArrayList<>();
-		// an order of an ingredient alone has several lines, each with its own ages: none of them is named
-		for (var band : check.oneLine() ? medicine.getAdministrationGuidelines()
-				: List.<MedicationKnowledge.MedicationKnowledgeAdministrationGuidelinesComponent>of()) {
-			boolean general = band.getPatientCharacteristics().stream().allMatch(c -> {
-				String code = c.getCharacteristicCodeableConcept().getCodingFirstRep().getCode();
-				return "age".equals(code) || DosingCalculator.BODY_WEIGHT.equals(code);
-			});
-			String words = DoseInputs.words(band);
-			if (general && !words.isEmpty() && !covered.contains(words)) {
-				covered.add(words);
-			}
-		}
-		String coverage = covered.isEmpty() ? "" : " The label's dosing covers: " + String.join("; ", covered) + ".";
-		boolean ageMissing = facts.ageYears() == null;
-		// older than every band (an adult on a product labelled for children): said, but not as a warning, as the
-		// prescriber knows the label's ages; younger than the label's ages, or age unknown: a warning
-		boolean pastTheLabelsAges = !ageMissing && check.oneLine() && pastEveryBand(medicine, facts.ageYears());
-		return cards.card("no-dosing-band", pastTheLabelsAges ? CardFactory.Indicator.INFO : CardFactory.Indicator.WARNING,
-				ageMissing ? "Age needed to check the dose of " + name
-						: "No labelled dosing of %s for this patient".formatted(name),
-				(ageMissing
-						? "The patient's age is not recorded (no birth date), and the dosing of %s depends on age, so the dose was not checked."
-						: check.oneLine() ? "No dosing band of %s applies to this patient, so the dose was not checked: the label gives no dose for them."
-						: "No dosing band of any product line of %s applies to this patient, so the dose was not checked: the labels give no dose for them.")
-						.formatted(name) + coverage + " adhdkb does not guess a dose.\n\n" + inputs.describe(LocalDate.now()),
-				cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call);
-	}
-
-	/** Whether the age is above the upper age bound of every band of the line (false if a band has none). */
-	private static boolean pastEveryBand(MedicationKnowledge line, BigDecimal age) {
-		for (var band : line.getAdministrationGuidelines()) {
-			boolean past = false;
-			for (var characteristic : band.getPatientCharacteristics()) {
-				if (!"age".equals(characteristic.getCharacteristicCodeableConcept().getCodingFirstRep().getCode())) {
-					continue;
-				}
-				for (var text : characteristic.getValue()) {
-					DosingCalculator.Bound bound = DosingCalculator.Bound.read(text.getValue());
-					past |= bound != null && bound.isUpper() && !bound.holds(age);
-				}
-			}
-			if (!past) {
-				return false;
-			}
-		}
-		return !line.getAdministrationGuidelines().isEmpty();
 	}
 
 	/** An ADHD ingredient in a product without ADHD dosing here: said, never silent. */
