@@ -99,6 +99,10 @@ class CardFactory {
 		return new CardJson.Link(activity.getTitle() + " (ActivityDefinition)", url(activity, call), "absolute");
 	}
 
+	CardJson.Link link(org.hl7.fhir.r4.model.ValueSet valueSet, HookCall call) {
+		return new CardJson.Link(valueSet.getTitle() + " (ValueSet)", url(valueSet, call), "absolute");
+	}
+
 	CardJson.Link link(MedicationKnowledge medicine, HookCall call) {
 		return new CardJson.Link(capitalised(name(medicine)) + ": dosing and monitoring (MedicationKnowledge)",
 				url(medicine, call), "absolute");
@@ -191,6 +195,7 @@ class CardFactory {
 			case "MedicationKnowledge" -> call.pagesBase() + "/#/medicine/" + id;
 			case "PlanDefinition" -> call.pagesBase() + "/#/plan/" + id;
 			case "ActivityDefinition" -> call.pagesBase() + "/#/activity/" + id;
+			case "ValueSet" -> call.pagesBase() + "/#/valueset/" + id;
 			default -> call.fhirBase() + "/" + resource.fhirType() + "/" + id;
 		};
 	}

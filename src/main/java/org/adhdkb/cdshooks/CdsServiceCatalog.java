@@ -171,9 +171,10 @@ class CdsServiceCatalog {
 		List<Resource> knowledge = new ArrayList<>();
 		for (String type : knowledgeTypes) {
 			if (type.equals("Medication")) {
-				// the products of the content's lines, read by id (a search of all would be cut at HAPI's page size)
+				// the content's products, with a line or without one (a product no line doses is said to be so), read
+				// by id (a search of all would be cut at HAPI's page size)
 				knowledge.addAll(knowledgeByType.computeIfAbsent(type,
-						t -> List.copyOf(artifacts.productCatalog(request).productsOfLines())));
+						t -> List.copyOf(artifacts.productCatalog(request).products())));
 			} else if (fhir.getResourceTypes().contains(type)) {
 				knowledge.addAll(knowledgeByType.computeIfAbsent(type, t -> everyResourceOfType(t, request)));
 			}

@@ -314,8 +314,8 @@ class EcaRules {
 	}
 
 	/**
-	 * The rule's page, then the knowledge it names in relatedArtifact (a guidance, an activity, a medicine), then what
-	 * the applied action's documentation names (from a dynamicValue: the product line the card is about).
+	 * The rule's page, then the knowledge it names in relatedArtifact (a guidance, an activity, a medicine, a value
+	 * set), then what the applied action's documentation names (from a dynamicValue: the product line the card is about).
 	 */
 	private List<CardJson.Link> links(PlanDefinition rule, RequestGroupActionComponent applied, HookCall call) {
 		List<CardJson.Link> links = new ArrayList<>(List.of(cards.link(rule, call)));
@@ -333,6 +333,8 @@ class EcaRules {
 				link = cards.link(artifacts.byCanonical(MedicationKnowledge.class, canonical, call.request()), call);
 			} else if (canonical.contains("/ActivityDefinition/")) {
 				link = cards.link(artifacts.byCanonical(ActivityDefinition.class, canonical, call.request()), call);
+			} else if (canonical.contains("/ValueSet/")) {
+				link = cards.link(artifacts.byCanonical(org.hl7.fhir.r4.model.ValueSet.class, canonical, call.request()), call);
 			}
 			if (link != null && !links.contains(link)) {
 				links.add(link);

@@ -33,12 +33,12 @@ import org.springframework.stereotype.Component;
  * products, its own code, or an ingredient-only code: then every line of the ingredient), reads the ordered amount
  * with the product's strength ({@link DraftDose}, the fast path of Library AdhdOrderDose), checks it against the line's
  * dosing for this patient (maximum, starting dose for a new patient, dose unreadable, a unit that alone is too much),
- * says so when a product with an ADHD ingredient has no ADHD dosing here, then fires the content's eca-rules for it
- * (interactions, follow-up, a weight that is missing or out of date: PlanDefinition weight-for-dosing; a line the label
- * does not recommend or dose for this patient, for which no dose check runs: dosing-for-this-patient). The patient's
- * facts are the
- * content's CQL ({@link #PATIENT_FACTS}); the doses are {@link DosingCalculator}'s, the fast path of Library AdhdDosing.
- * A medicationReference is already resolved ({@link ReferencedMedications}, or 412).
+ * then fires the content's eca-rules for it: interactions, follow-up, a weight that is missing or out of date
+ * (PlanDefinition weight-for-dosing), a line the label does not recommend or dose for this patient, for which no dose
+ * check runs (dosing-for-this-patient), and a product with an ADHD ingredient but no ADHD dosing here
+ * (product-not-dosed). The patient's facts are the content's CQL ({@link #PATIENT_FACTS}); the doses are
+ * {@link DosingCalculator}'s, the fast path of Library AdhdDosing. A medicationReference is already resolved
+ * ({@link ReferencedMedications}, or 412).
  */
 @Component
 class OrderReview {
@@ -107,9 +107,10 @@ class OrderReview {
 			ProductCatalog.Ordered ordered = catalog.find(code, own);
 			if (!ordered.checkable()) {
 				if (ordered.notChecked() != null) {
-					result.add(notChecked(ordered, call));
+					// an ADHD ingredient without ADHD dosing here: PlanDefinition product-not-dosed says so
+					result.addAll(rules.fire(code, withOrders, withOrdersScope, call, fired));
 				}
-				continue; // not an ADHD medicine
+				continue; // no dose to check; no ADHD medicine at all: no rule to evaluate
 			}
 			if (read == null) {
 				read = factsOf(asItIs);
@@ -256,17 +257,6 @@ class OrderReview {
 					cards.source(medicine, call), List.of(), List.of(cards.link(medicine, call)), call));
 		}
 		return found;
-	}
-
-	/** An ADHD ingredient in a product without ADHD dosing here: said, never silent. */
-	private CardJson.Card notChecked(ProductCatalog.Ordered ordered, HookCall call) {
-		String valueSet = call.fhirBase() + "/ValueSet/" + (ordered.notChecked().contains("not labelled")
-				? "adhd-ingredient-not-adhd-labelled" : "adhd-medications");
-		return cards.card("product-not-dosed", CardFactory.Indicator.INFO,
-				"%s: dose not checked".formatted(CardFactory.capitalised(ordered.name())),
-				"%s %s. Its dose was **not checked** against ADHD dosing.".formatted(CardFactory.capitalised(ordered.name()), ordered.notChecked()),
-				new CardJson.Source("adhdkb medication terminology", valueSet, null), List.of(),
-				List.of(new CardJson.Link("The ADHD medicines adhdkb knows (ValueSet)", valueSet, "absolute")), call);
 	}
 
 	/** What a dose card suggests: the corrected order, or nothing and why (said in the card's detail). */

@@ -29,6 +29,7 @@ final class ProductChecks {
 	static final String RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm";
 	static final String ALL_ADHD = "adhd-medications";
 	static final String NOT_ADHD_LABELLED = "adhd-ingredient-not-adhd-labelled";
+	static final String INGREDIENTS = "adhd-ingredients";
 	static final List<String> CLASSES = List.of("adhd-stimulants", "adhd-non-stimulants");
 	static final String PRODUCT_TO_INGREDIENT = "rxnorm-product-to-ingredient";
 	static final String RXNORM_FRAGMENT = "rxnorm-fragment";
@@ -92,6 +93,7 @@ final class ProductChecks {
 		if (medicationFile.isEmpty()) {
 			return; // a package without products (a test package) has nothing to keep in step
 		}
+		checkIngredients(resources, problems);
 		for (Map.Entry<String, String> medication : medicationFile.entrySet()) {
 			String code = medication.getKey();
 			String file = medication.getValue();
@@ -149,6 +151,41 @@ final class ProductChecks {
 			orphans.stream().sorted().forEach(code -> problems.add(new ContentProblem(valueSetFile.get(valueSet.getKey()),
 					"ValueSet.compose.include.concept", "RxNorm " + code
 					+ " has no Medication (Medication/rxnorm-" + code + ") nor a Medication ingredient behind it")));
+		}
+	}
+
+	/**
+	 * ValueSet adhd-ingredients holds every ingredient code (any system) of every product line and product, so that the
+	 * order rules recognise an EHR's own product with an ADHD ingredient by it.
+	 */
+	private static void checkIngredients(Map<String, Resource> resources, List<ContentProblem> problems) {
+		Set<String> listed = new HashSet<>();
+		String listFile = null;
+		for (Map.Entry<String, Resource> entry : resources.entrySet()) {
+			if (entry.getValue() instanceof ValueSet valueSet && INGREDIENTS.equals(valueSet.getIdElement().getIdPart())) {
+				listFile = entry.getKey();
+				valueSet.getCompose().getInclude().forEach(include -> include.getConcept()
+						.forEach(concept -> listed.add(include.getSystem() + "|" + concept.getCode())));
+			}
+		}
+		for (Map.Entry<String, Resource> entry : resources.entrySet()) {
+			List<org.hl7.fhir.r4.model.CodeableConcept> items = new ArrayList<>();
+			if (entry.getValue() instanceof Medication medication) {
+				medication.getIngredient().stream().filter(i -> i.hasItemCodeableConcept())
+						.forEach(i -> items.add(i.getItemCodeableConcept()));
+			} else if (entry.getValue() instanceof org.hl7.fhir.r4.model.MedicationKnowledge line) {
+				line.getIngredient().stream().filter(i -> i.hasItemCodeableConcept())
+						.forEach(i -> items.add(i.getItemCodeableConcept()));
+			}
+			for (var item : items) {
+				for (Coding coding : item.getCoding()) {
+					if (!listed.contains(coding.getSystem() + "|" + coding.getCode())) {
+						problems.add(new ContentProblem(entry.getKey(), "ingredient", "ingredient " + coding.getSystem() + "|"
+								+ coding.getCode() + " is missing from ValueSet/" + INGREDIENTS
+								+ (listFile == null ? " (there is no such value set)" : "")));
+					}
+				}
+			}
 		}
 	}
 

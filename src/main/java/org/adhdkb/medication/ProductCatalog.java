@@ -161,6 +161,11 @@ public final class ProductCatalog {
 		return null;
 	}
 
+	/** Every product of the content, with a line or without one (each once). */
+	public List<Medication> products() {
+		return productByCode.values().stream().distinct().toList();
+	}
+
 	/** Every product of every line (each line's {@code associatedMedication}), line by line. */
 	public List<Medication> productsOfLines() {
 		List<Medication> all = new ArrayList<>();
