@@ -189,6 +189,15 @@ class ContentCheckerTest {
 				.formatted(code, name, NARRATIVE);
 	}
 
+	private static String medicationOf(String code, String name, String ingredient, String ingredientName) {
+		return """
+				{"resourceType":"Medication","id":"rxnorm-%1$s",%5$s,"status":"active",
+				 "code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"%1$s","display":"%2$s"}]},
+				 "ingredient":[{"itemCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm",
+				   "code":"%3$s","display":"%4$s"}]}}]}"""
+				.formatted(code, name, ingredient, ingredientName, NARRATIVE);
+	}
+
 	private static String rxnormValueSet(String id, String... codes) {
 		StringBuilder concepts = new StringBuilder();
 		for (String code : codes) {
@@ -223,6 +232,21 @@ class ContentCheckerTest {
 
 		assertProblemSaying(result, "Medication/rxnorm-349595.json", "ValueSet/atomoxetine-products");
 		assertThat(result.problems()).noneMatch(p -> p.file().equals("Medication/rxnorm-349594.json"));
+	}
+
+	@Test
+	void anIngredientMissingFromTheIngredientValueSetIsReported(@TempDir Path dir) throws IOException {
+		write(dir, "package.json", MANIFEST);
+		write(dir, "Medication/rxnorm-349594.json", medicationOf("349594", "atomoxetine 40 MG Oral Capsule", "38400", "atomoxetine"));
+		// the salt the methylphenidate products are coded in: an EHR's own product made of it must be recognised too
+		write(dir, "Medication/rxnorm-1091155.json", medicationOf("1091155",
+				"24 HR methylphenidate hydrochloride 18 MG Extended Release Oral Tablet", "203188", "methylphenidate hydrochloride"));
+		write(dir, "ValueSet/adhd-ingredients.json", rxnormValueSet("adhd-ingredients", "38400", "6901"));
+
+		ContentChecker.Result result = checker.check(ContentPackage.read(dir.toString()));
+
+		assertProblemSaying(result, "Medication/rxnorm-1091155.json", "203188 is missing from ValueSet/adhd-ingredients");
+		assertThat(result.problems()).noneMatch(p -> p.message().contains("|38400 is missing"));
 	}
 
 	@Test
