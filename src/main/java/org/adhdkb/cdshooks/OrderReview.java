@@ -106,7 +106,7 @@ class OrderReview {
 			CodeableConcept code = HookData.medicationCode(draft, own);
 			ProductCatalog.Ordered ordered = catalog.find(code, own);
 			if (!ordered.checkable()) {
-				if (ordered.notChecked() != null) {
+				if (ordered.withoutDosing()) {
 					// an ADHD ingredient without ADHD dosing here: PlanDefinition product-not-dosed says so
 					result.addAll(rules.fire(code, withOrders, withOrdersScope, call, fired));
 				}

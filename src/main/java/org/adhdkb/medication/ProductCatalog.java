@@ -33,10 +33,12 @@ public final class ProductCatalog {
 	 * @param product        the Medication whose strength the dose is read with (adhdkb's own for a known code, else
 	 *                       the order's own), or null
 	 * @param ingredientOnly the order names an ingredient, not a product
-	 * @param notChecked     for an ADHD ingredient without a line: why its dose is not checked; else null
+	 * @param withoutDosing  it contains an ADHD medicine but has no line here (not labelled for ADHD, a product no line
+	 *                       doses, or a product adhdkb does not know): the order rules say why (PlanDefinition
+	 *                       product-not-dosed)
 	 * @param name           what to call it on a card
 	 */
-	public record Ordered(List<MedicationKnowledge> lines, Medication product, boolean ingredientOnly, String notChecked,
+	public record Ordered(List<MedicationKnowledge> lines, Medication product, boolean ingredientOnly, boolean withoutDosing,
 			String name) {
 
 		public boolean checkable() {
@@ -117,34 +119,33 @@ public final class ProductCatalog {
 			MedicationKnowledge line = lineByProduct.get(key(coding));
 			if (line != null) {
 				Medication product = productByCode.get(key(coding));
-				return new Ordered(List.of(line), product != null ? product : own, false, null,
+				return new Ordered(List.of(line), product != null ? product : own, false, false,
 						product != null ? product.getCode().getText() : name(coding, code, line));
 			}
 		}
 		for (Coding coding : codings) {
 			List<MedicationKnowledge> lines = linesByIngredient.get(key(coding));
 			if (lines != null) {
-				return new Ordered(List.copyOf(lines), own, true, null, name(coding, code, lines.get(0)));
+				return new Ordered(List.copyOf(lines), own, true, false, name(coding, code, lines.get(0)));
 			}
 		}
 		for (Coding coding : codings) {
 			if (notAdhdLabelled.contains(key(coding))) {
-				return notChecked(code, coding, "contains an ADHD medicine but is not labelled for ADHD, so adhdkb holds no ADHD dosing for it");
+				return withoutDosing(code, coding);
 			}
 			if (productByCode.containsKey(key(coding))) {
-				return notChecked(code, coding, "contains an ADHD medicine, but adhdkb holds no label dosing for this product line");
+				return withoutDosing(code, coding);
 			}
 		}
 		if (own != null) {
 			for (var ingredient : own.getIngredient()) {
 				if (ingredient.hasItemCodeableConcept() && ingredient.getItemCodeableConcept().getCoding().stream()
 						.anyMatch(c -> adhdIngredients.contains(key(c)))) {
-					return notChecked(code, codings.isEmpty() ? new Coding() : codings.get(0),
-							"contains an ADHD medicine, but adhdkb does not know this product");
+					return withoutDosing(code, codings.isEmpty() ? new Coding() : codings.get(0));
 				}
 			}
 		}
-		return new Ordered(List.of(), null, false, null, null);
+		return new Ordered(List.of(), null, false, false, null);
 	}
 
 	/**
@@ -185,11 +186,11 @@ public final class ProductCatalog {
 		}
 	}
 
-	private Ordered notChecked(CodeableConcept code, Coding coding, String why) {
+	private Ordered withoutDosing(CodeableConcept code, Coding coding) {
 		Medication product = productByCode.get(key(coding));
 		String name = product != null ? product.getCode().getText()
 				: coding.hasDisplay() ? coding.getDisplay() : code.hasText() ? code.getText() : coding.getCode();
-		return new Ordered(List.of(), product, false, why, name);
+		return new Ordered(List.of(), product, false, true, name);
 	}
 
 	private static String name(Coding coding, CodeableConcept code, MedicationKnowledge line) {

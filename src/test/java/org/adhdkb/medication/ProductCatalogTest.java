@@ -71,8 +71,8 @@ class ProductCatalogTest {
 	void anAdhdIngredientWithoutAdhdDosingIsNamed() {
 		ProductCatalog.Ordered clonidineTablet = catalog.find(code("884173"), null); // clonidine 0.1 mg IR tablet
 		assertThat(clonidineTablet.checkable()).isFalse();
-		assertThat(clonidineTablet.notChecked()).contains("not labelled for ADHD");
-		assertThat(catalog.find(code("248642"), null).notChecked()).as("fluoxetine is not an ADHD medicine").isNull();
+		assertThat(clonidineTablet.withoutDosing()).isTrue();
+		assertThat(catalog.find(code("248642"), null).withoutDosing()).as("fluoxetine is not an ADHD medicine").isFalse();
 	}
 
 	private static UnitStrength strength(ProductCatalog.Ordered ordered) {
