@@ -223,8 +223,7 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 
 	/**
 	 * Everything the rules' CQL may retrieve about the patient: the record (its orders and statements coded with their
-	 * Medication's code, see {@link ReferencedMedications}), the Conditions, and the Medications the orders reference
-	 * (what an EHR's own product is made of, found by the code its orders now carry).
+	 * Medication's code, the Medication contained: see {@link ReferencedMedications}) and the Conditions.
 	 */
 	List<Resource> patientData() {
 		List<Resource> data = new ArrayList<>();
@@ -232,10 +231,6 @@ record HookData(String patientId, PatientRecord record, List<Condition> conditio
 		data.addAll(record.observations());
 		data.addAll(record.medications());
 		data.addAll(conditions);
-		java.util.Set<Medication> once = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-		medications.values().stream().filter(once::add).forEach(data::add);
-		draftOrders.stream().map(this::referencedMedication) // a contained one is in no map
-				.filter(java.util.Objects::nonNull).filter(once::add).forEach(data::add);
 		return data;
 	}
 }

@@ -25,8 +25,9 @@ import org.springframework.util.unit.DataSize;
  * a decision that silently leaves the medicine out.
  *
  * <p>The record's orders and statements are then given to the rules with the Medication's code as their
- * {@code medicationCodeableConcept} (copies; the draft orders themselves stay as the client wrote them, so that a
- * suggested change keeps the client's reference): the rules, in CQL and in Java, read what a medicine is from its code.
+ * {@code medicationCodeableConcept} and the Medication contained (copies; the draft orders themselves stay as the
+ * client wrote them, so that a suggested change keeps the client's reference): the rules, in CQL and in Java, read what
+ * a medicine is from its code, and what an EHR's own product is made of from the contained Medication.
  */
 @Component
 class ReferencedMedications {
@@ -54,18 +55,32 @@ class ReferencedMedications {
 				data.conditions(), data.draftOrders(), data.medications(), data.request());
 	}
 
-	/** An order or statement with a medicationReference, as a copy coded with its Medication's code. */
+	/**
+	 * An order or statement with a medicationReference, as a copy coded with its Medication's code that carries the
+	 * Medication as contained (what the EHR's own product is made of: {@code AdhdOrderDose."Own product of"}).
+	 */
 	static Resource withCode(Resource medicine, Medication medication) {
 		if (medication == null || !medication.hasCode()) {
 			return medicine;
 		}
 		if (medicine instanceof MedicationRequest order && order.hasMedicationReference()) {
-			return order.copy().setMedication(medication.getCode().copy());
+			MedicationRequest coded = order.copy().setMedication(medication.getCode().copy());
+			return contain(coded, coded.getContained(), medication);
 		}
 		if (medicine instanceof MedicationStatement statement && statement.hasMedicationReference()) {
-			return statement.copy().setMedication(medication.getCode().copy());
+			MedicationStatement coded = statement.copy().setMedication(medication.getCode().copy());
+			return contain(coded, coded.getContained(), medication);
 		}
 		return medicine;
+	}
+
+	private static Resource contain(Resource coded, List<Resource> contained, Medication medication) {
+		boolean already = contained.stream().anyMatch(r -> r instanceof Medication m
+				&& m.getIdElement().getIdPart() != null && m.getIdElement().getIdPart().equals(medication.getIdElement().getIdPart()));
+		if (!already) {
+			contained.add(medication.copy());
+		}
+		return coded;
 	}
 
 	private Resource coded(Resource medicine, HookData data) {

@@ -150,7 +150,7 @@ class DraftDoseFastPathTest {
 					if (own == null) {
 						continue; // read from fhirServer in the case: not a shape of its own
 					}
-					order.setMedication(own.getCode().copy());
+					order = (MedicationRequest) ReferencedMedications.withCode(order, own);
 				}
 				String id = file.getFileName().toString().replace(".json", "") + "-" + n++;
 				order.setId(id);
@@ -224,9 +224,45 @@ class DraftDoseFastPathTest {
 		MedicationRequest none = order(codes.get(0), n++);
 		orders.put(none.getId(), none); // no dosage instructions at all
 
-		int compared = compare(orders, Map.of());
+		// the EHR's own products, referenced by the order (given to the CQL with the Medication's code): coded by an
+		// ingredient or a product line's code, whose own Medication says what one tablet, capsule or mL holds
+		Map<String, Medication> owns = new LinkedHashMap<>();
+		List<Medication> ownProducts = List.of(
+				own("own-mph-tablet", new Coding(RXNORM, "6901", "methylphenidate"), "203188", "methylphenidate hydrochloride", "10", "{tablet}"),
+				own("own-atx-capsule", new Coding(RXNORM, "38400", "atomoxetine"), "38400", "atomoxetine", "25", "{capsule}"),
+				own("own-mph-solution", new Coding(RXNORM, "6901", null), "203188", "methylphenidate hydrochloride", "2", "mL"),
+				own("own-ldx-capsule", new Coding("http://adhdkb.org/fhir/CodeSystem/product-line", "lisdexamfetamine", "lisdexamfetamine"),
+						"673579", "lisdexamfetamine dimesylate", "30", "{capsule}"));
+		for (Medication product : ownProducts) {
+			for (Type dose : doses) {
+				for (Timing timing : timings.subList(0, 3)) {
+					Dosage dosage = dosage(dose, timing, 0);
+					if (dosage.isEmpty()) {
+						continue;
+					}
+					MedicationRequest order = order(product.getCode(), n++);
+					order.addDosageInstruction(dosage);
+					order.addContained(product.copy()); // as ReferencedMedications gives a referencing order to the CQL
+					orders.put(order.getId(), order);
+					owns.put(order.getId(), product);
+				}
+			}
+		}
+
+		int compared = compare(orders, owns);
 		assertThat(linesSeen).as("every product line with products").hasSizeGreaterThan(30);
 		assertThat(compared).isGreaterThan(5000);
+	}
+
+	/** An EHR's own Medication (a local id, no identifier of ours) of one ingredient, per tablet, capsule or mL. */
+	private static Medication own(String id, Coding code, String ingredient, String ingredientName, String mg, String per) {
+		Medication product = new Medication();
+		product.setId(id);
+		product.setCode(new CodeableConcept(code));
+		product.addIngredient().setItem(new CodeableConcept(new Coding(RXNORM, ingredient, ingredientName)))
+				.setStrength(new Ratio().setNumerator(new Quantity().setValue(new BigDecimal(mg)).setUnit("mg").setSystem(UCUM).setCode("mg"))
+						.setDenominator(new Quantity().setValue(1).setUnit(per.replace("{", "").replace("}", "")).setSystem(UCUM).setCode(per)));
+		return product;
 	}
 
 	private static final List<String> REPRESENTATIVE_PRODUCTS = List.of("1091157", "854834", "1312589", "753441");

@@ -63,7 +63,11 @@ final class ReferenceEngineRules {
 			if (draft.hasMedicationReference()) { // the Medication it names, from the record, as a client resolves it
 				String id = draft.getMedicationReference().getReferenceElement().getIdPart();
 				record.stream().filter(r -> r.fhirType().equals("Medication") && r.getIdElement().getIdPart().equals(id))
-						.findFirst().ifPresent(m -> draft.setMedication(((org.hl7.fhir.r4.model.Medication) m).getCode().copy()));
+						.findFirst().ifPresent(m -> {
+							// coded with the Medication's code, the Medication contained, as our server gives it
+							draft.setMedication(((org.hl7.fhir.r4.model.Medication) m).getCode().copy());
+							draft.addContained(m.copy());
+						});
 			}
 			context.addParameter().setName("draftOrders").setResource(draft.copy());
 			draft.setStatus(MedicationRequest.MedicationRequestStatus.ACTIVE); // the rules see the orders as taken
