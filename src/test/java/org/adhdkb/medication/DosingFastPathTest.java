@@ -90,7 +90,8 @@ class DosingFastPathTest {
 			    line: K.id, age: age, weight: weight, conditions: C,
 			    plan: Dosing."Plan"(K, age, weight, C),
 			    needsWeight: Dosing."Needs weight"(K, age, weight, C),
-			    ceiling: Dosing."Ceiling"(K, age, weight, C)
+			    ceiling: Dosing."Ceiling"(K, age, weight, C),
+			    applies: Dosing."Band that applies"(Dosing."Candidates"(K, age, weight, C))
 			  }
 			define function "Named conditions"(K FHIR.MedicationKnowledge):
 			  distinct (flatten (K.administrationGuidelines G
@@ -173,6 +174,16 @@ class DosingFastPathTest {
 			differences.add(where + ": weight needed, Java " + java.missingWeight() + ", CQL " + row.get("needsWeight"));
 		}
 		same(where + ": highest maximum", DosingCalculator.ceilingDailyMg(line, facts), row.get("ceiling"), differences);
+		// what the order rules read (PlanDefinition dosing-for-this-patient) and the Java dose checks skip on
+		Map<String, Object> applies = ((Tuple) row.get("applies")).getElements();
+		boolean noBand = !java.chosen() && !java.missingWeight();
+		if (noBand != Boolean.TRUE.equals(applies.get("none"))) {
+			differences.add(where + ": no band applies, Java " + noBand + ", CQL " + applies.get("none"));
+		}
+		Object band = applies.get("band");
+		if (band != null ? !band.toString().equals(java.band()) : java.chosen() && weight != null) {
+			differences.add(where + ": band that applies, Java " + java.band() + ", CQL " + band);
+		}
 		linesSeen.add(line.getIdElement().getIdPart());
 		conditionsSeen.addAll(conditions);
 		return 1;
