@@ -117,14 +117,14 @@ class OrderReview {
 			}
 			PatientFacts facts = read.facts();
 			Check check = check(ordered, facts);
-			DraftDose dose = doseOf(draft, ordered);
-			MedicationRequest current = currentOrder(data, ordered, draft, catalog);
-			ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
-			DoseInputs inputs = DoseInputs.of(read.weighedOn(), facts, check.medicine(), check.plan(), measureWeight);
 			// a line the label does not recommend for this patient, or no band of it for them: no dose can be checked,
 			// and PlanDefinition dosing-for-this-patient says why (AdhdOrderChecks)
 			boolean notRecommended = check.oneLine() && !statement(check.medicine(), check.plan(), "not-recommended", null).isEmpty();
 			if (!notRecommended && !check.noBand()) {
+				DraftDose dose = doseOf(draft, ordered);
+				MedicationRequest current = currentOrder(data, ordered, draft, catalog);
+				ActivityDefinition measureWeight = artifacts.byCanonical(ActivityDefinition.class, MEASURE_WEIGHT, call.request());
+				DoseInputs inputs = DoseInputs.of(read.weighedOn(), facts, check.medicine(), check.plan(), measureWeight);
 				result.addAll(doseCards(draft, ordered, check, dose, current == null, inputs, catalog, call));
 			}
 			// a missing or out-of-date weight is content's (PlanDefinition weight-for-dosing), as is whether a renewal

@@ -48,6 +48,7 @@ class CqlEvaluatorTest {
 	private static final ZonedDateTime NOW = ZonedDateTime.now(ZoneId.systemDefault());
 
 	private static CqlEvaluator evaluator;
+	private static CompiledLibraries compiled;
 	private static final List<Resource> KNOWLEDGE = new ArrayList<>();
 
 	@BeforeAll
@@ -70,9 +71,24 @@ class CqlEvaluatorTest {
 		}
 		ValidationSupportChain terminology = new ValidationSupportChain(ours, new DefaultProfileValidationSupport(FHIR),
 				new CommonCodeSystemsTerminologyService(FHIR), new InMemoryTerminologyServerValidationSupport(FHIR));
-		CompiledLibraries compiled = CompiledLibraries.of(libraries);
+		compiled = CompiledLibraries.of(libraries);
 		assertThat(compiled.has("AdhdPatientFacts", "0.1.0")).isTrue();
 		evaluator = new CqlEvaluator(compiled, new ValueSetTerminology(terminology));
+	}
+
+	/**
+	 * What the order rules read of the knowledge alone is computed once per content version, not on every call: every
+	 * line's bands (bounds parsed), every line's ingredient codes, the products of the lines, the weight intervals.
+	 * A definition that reads the record, the time or the draft orders is not.
+	 */
+	@Test
+	void theOrderRulesKnowledgeOnlyDefinitionsAreKeptPerContentVersion() {
+		IndependentDefinitions knowledgeOnly = IndependentDefinitions.knowledgeOnly(compiled, FHIR);
+		assertThat(knowledgeOnly.of(compiled.library("AdhdOrderChecks", "0.1.0")))
+				.contains("Bands of lines", "Measure weight")
+				.doesNotContain("Draft lines", "Orders of ADHD lines", "Weight");
+		assertThat(knowledgeOnly.of(compiled.library("AdhdOrderDose", "0.1.0")))
+				.contains("Ingredient codes", "Products of lines");
 	}
 
 	@Test
