@@ -53,11 +53,6 @@ class CdsServiceCatalog {
 			"order-select", "ADHD medication order check",
 			"order-sign", "ADHD medication order check at signing",
 			"patient-view", "ADHD medication monitoring");
-	/** The order dose checks decide in Java until issue 21 item 4 moves them into CQL; this is what they say. */
-	private static final String DOSE_CHECKS = "Checks draft orders of ADHD medicines against the patient's dosing band, "
-			+ "chosen by age, weight, renal function and CYP2D6 status (maximum dose, starting dose for a new patient, "
-			+ "weight needed, a product the label does not recommend or gives no dose for this patient).";
-
 	private final EcaRules eca;
 	private final OrderReview orders;
 	private final KnowledgeArtifacts artifacts;
@@ -94,7 +89,7 @@ class CdsServiceCatalog {
 
 	private Map<String, HookService> build(RequestDetails request) {
 		Map<String, List<PlanDefinition>> rulesByHook = new TreeMap<>();
-		ORDER_HOOKS.forEach(hook -> rulesByHook.put(hook, new ArrayList<>())); // the dose checks answer them
+		ORDER_HOOKS.forEach(hook -> rulesByHook.put(hook, new ArrayList<>())); // offered even before content is loaded
 		// clients are configured with adhd-patient-view: a server without rules for it (no content loaded) still
 		// offers it, answering no cards, rather than 404
 		rulesByHook.put("patient-view", new ArrayList<>());
@@ -113,10 +108,7 @@ class CdsServiceCatalog {
 		Map<String, HookService> built = new LinkedHashMap<>();
 		Map<String, List<Resource>> knowledgeByType = new HashMap<>(); // read once, shared by every hook's rules
 		rulesByHook.forEach((hook, rules) -> {
-			// the dose checks read the patient's facts with Library AdhdPatientFacts: its data is prefetched too
-			HookRules hookRules = hookRules(hook, rules,
-					ORDER_HOOKS.contains(hook) ? List.of(OrderReview.PATIENT_FACTS) : List.of(), knowledgeByType,
-					request);
+			HookRules hookRules = hookRules(hook, rules, knowledgeByType, request);
 			Map<String, String> prefetch = PrefetchTemplates.of(requirements(hookRules, request), fhir,
 					this::expansion);
 			// every hook is about a patient: the Patient read is always asked for, whatever the rules retrieve
@@ -127,11 +119,8 @@ class CdsServiceCatalog {
 			String description = description(rules);
 			HookService service;
 			if (ORDER_HOOKS.contains(hook)) {
-				// the dose checks read every MedicationRequest (the current order of the medicine, its course)
-				prefetch.put(PrefetchTemplates.key("MedicationRequest"),
-						"MedicationRequest?subject=Patient/{{context.patientId}}");
 				service = HookService.of(SERVICE_PREFIX + hook, hook, TITLES.get(hook),
-						DOSE_CHECKS + (description.isEmpty() ? "" : " Rules: " + description), prefetch,
+						description.isEmpty() ? "No rules in the content yet." : "Rules: " + description, prefetch,
 						(data, call) -> orders.review(hookRules, data, call));
 			} else {
 				service = HookService.of(SERVICE_PREFIX + hook, hook, TITLES.getOrDefault(hook, "ADHD guidance: " + hook),
@@ -142,18 +131,10 @@ class CdsServiceCatalog {
 		return built;
 	}
 
-	private HookRules hookRules(String hook, List<PlanDefinition> rules, List<String> alsoRead,
-			Map<String, List<Resource>> knowledgeByType, RequestDetails request) {
+	private HookRules hookRules(String hook, List<PlanDefinition> rules, Map<String, List<Resource>> knowledgeByType,
+			RequestDetails request) {
 		Set<String> libraryUrls = new LinkedHashSet<>();
 		rules.forEach(rule -> rule.getLibrary().forEach(library -> libraryUrls.add(library.getValue())));
-		for (String url : alsoRead) {
-			try {
-				artifacts.byCanonical(Library.class, url, request);
-				libraryUrls.add(url);
-			} catch (ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException noContentYet) {
-				// a server without content offers the services and answers no cards
-			}
-		}
 		List<CanonicalType> libraries = libraryUrls.stream().map(CanonicalType::new).toList();
 		Set<String> knowledgeTypes = new LinkedHashSet<>();
 		for (String url : libraryUrls) {

@@ -304,8 +304,10 @@ class EcaRules {
 		List<CardJson.Action> actions = new ArrayList<>();
 		List<MedicationRequest> updated = new ArrayList<>();
 		List<RequestGroupActionComponent> creating = new ArrayList<>();
-		collectRequests(action, requests, data, call, actions, updated, creating);
-		String label = updated.isEmpty() ? label(rule, creating, call) : "Add to this order: " + firstSentence(action.getDescription());
+		List<String> changes = new ArrayList<>();
+		collectRequests(action, requests, data, call, actions, updated, creating, changes);
+		String label = !changes.isEmpty() ? String.join("; ", changes)
+				: updated.isEmpty() ? label(rule, creating, call) : "Add to this order: " + firstSentence(action.getDescription());
 		List<CardJson.Suggestion> suggestions = actions.isEmpty()
 				? List.of()
 				: List.of(cards.suggestion(label, actions));
@@ -345,15 +347,28 @@ class EcaRules {
 
 	/**
 	 * A proposed order of a medicine the call already orders becomes an update of that draft, with the action's advice
-	 * as a note: never a second order of the same medicine beside the draft.
+	 * as a note: never a second order of the same medicine beside the draft. A proposal whose priorPrescription names a
+	 * draft of the call changes that draft's dosage instructions to its own (the corrected dose of PlanDefinition
+	 * dose-limits), keeping everything else the prescriber wrote (product, text, dispense); the action's title names
+	 * the change ({@code changes}, the suggestion's label).
 	 */
 	private void collectRequests(RequestGroupActionComponent action, Map<String, Resource> requests, HookData data,
 			HookCall call, List<CardJson.Action> into, List<MedicationRequest> updated,
-			List<RequestGroupActionComponent> creating) {
+			List<RequestGroupActionComponent> creating, List<String> changes) {
 		if (action.hasResource() && requests.containsKey(action.getResource().getReference())) {
 			Resource request = requests.get(action.getResource().getReference());
+			MedicationRequest changed = request instanceof MedicationRequest proposed ? draftChangedBy(proposed, data) : null;
 			MedicationRequest draft = request instanceof MedicationRequest proposed ? draftOfSame(proposed, data, call) : null;
-			if (draft == null && request instanceof MedicationRequest proposed && alreadyTaken(proposed, data, call)) {
+			if (changed != null) {
+				if (!updated.contains(changed)) {
+					MedicationRequest corrected = changed.copy();
+					corrected.setDosageInstruction(new ArrayList<>());
+					((MedicationRequest) request).getDosageInstruction().forEach(d -> corrected.addDosageInstruction(d.copy()));
+					into.add(cards.update(corrected, action.getDescription()));
+					updated.add(changed);
+					changes.add(action.getTitle());
+				}
+			} else if (draft == null && request instanceof MedicationRequest proposed && alreadyTaken(proposed, data, call)) {
 				// advice about a medicine the patient already takes: the card says it; a second order would be wrong
 			} else if (draft == null) {
 				into.add(cards.create(request, action.getTitle()));
@@ -365,7 +380,16 @@ class EcaRules {
 				updated.add(draft);
 			}
 		}
-		action.getAction().forEach(child -> collectRequests(child, requests, data, call, into, updated, creating));
+		action.getAction().forEach(child -> collectRequests(child, requests, data, call, into, updated, creating, changes));
+	}
+
+	/** The draft order of the call that the proposal's priorPrescription names (by id), with dosage to change it to. */
+	private static MedicationRequest draftChangedBy(MedicationRequest proposed, HookData data) {
+		if (!proposed.hasPriorPrescription() || !proposed.hasDosageInstruction()) {
+			return null;
+		}
+		String id = proposed.getPriorPrescription().getReferenceElement().getIdPart();
+		return data.draftOrders().stream().filter(d -> d.getIdElement().getIdPart().equals(id)).findFirst().orElse(null);
 	}
 
 	/**

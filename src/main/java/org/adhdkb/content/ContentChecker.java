@@ -23,7 +23,6 @@ import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
-import org.adhdkb.medication.DosingCalculator;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -230,13 +229,24 @@ public class ContentChecker {
 				.anyMatch(identifier -> "urn:ietf:rfc:3986".equals(identifier.getSystem()) && value.equals(identifier.getValue()));
 	}
 
-	/** Dosing bands are read by the server's logic, so their bounds must follow the grammar the README fixes. */
+	/**
+	 * A bound as the content writes it ({@code <=70 kg}, {@code >=6 a}, {@code <30 mL/min/{1.73_m2}}): comparator,
+	 * number, UCUM unit; the grammar Library AdhdDosing ("Is bound") and AdhdPatientFacts read.
+	 */
+	private static final java.util.regex.Pattern BOUND =
+			java.util.regex.Pattern.compile("\\s*(<=|>=|<|>)\\s*([0-9.]+)\\s*(\\S+)\\s*");
+
+	static boolean isReadableBound(String value) {
+		return value != null && BOUND.matcher(value).matches();
+	}
+
+	/** Dosing bands are read by the content's CQL, so their bounds must follow the grammar the README fixes. */
 	private static void checkDosingBounds(String path, MedicationKnowledge medicine, List<ContentProblem> problems) {
 		for (int g = 0; g < medicine.getAdministrationGuidelines().size(); g++) {
 			var band = medicine.getAdministrationGuidelines().get(g);
 			for (int c = 0; c < band.getPatientCharacteristics().size(); c++) {
 				for (var value : band.getPatientCharacteristics().get(c).getValue()) {
-					if (!DosingCalculator.isReadableBound(value.getValue())) {
+					if (!isReadableBound(value.getValue())) {
 						problems.add(new ContentProblem(path,
 								"MedicationKnowledge.administrationGuidelines[" + g + "].patientCharacteristics[" + c + "].value",
 								"'" + value.getValue() + "' is not a bound like '<=70 kg' (op number UCUM-unit)"));
@@ -279,7 +289,7 @@ public class ContentChecker {
 					problems.add(new ContentProblem(path, where, coding.getSystem() + "|" + coding.getCode()
 							+ " is not in ValueSet dosing-condition-results, so the CQL never sees such a result"));
 				}
-				if ("observation-bound".equals(property.getCode()) && !DosingCalculator.isReadableBound(property.getValue().primitiveValue())) {
+				if ("observation-bound".equals(property.getCode()) && !isReadableBound(property.getValue().primitiveValue())) {
 					problems.add(new ContentProblem(path, where,
 							"'" + property.getValue().primitiveValue() + "' is not a bound like '<30 mL/min/{1.73_m2}' (op number UCUM-unit)"));
 				}

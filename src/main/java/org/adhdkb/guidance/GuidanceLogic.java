@@ -208,6 +208,15 @@ public class GuidanceLogic {
 		/** A dynamic value as a FHIR element; empty when the definition is null. */
 		public List<Base> fhirValue(Expression expression) {
 			Object value = value(expression);
+			if (value instanceof Iterable<?> items) { // a list for a repeating element: each item, nulls left out
+				List<Base> values = new java.util.ArrayList<>();
+				items.forEach(item -> {
+					if (item != null) {
+						values.add(toFhir(item, expression));
+					}
+				});
+				return values;
+			}
 			return value == null ? List.of() : List.of(toFhir(value, expression));
 		}
 

@@ -15,6 +15,7 @@ import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.PlanDefinition;
 import org.hl7.fhir.r4.model.PlanDefinition.PlanDefinitionActionComponent;
 import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Property;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.RelatedArtifact;
 import org.hl7.fhir.r4.model.RequestGroup;
@@ -347,7 +348,12 @@ public class PlanApplier {
 		}
 		String name = segments[segments.length - 1];
 		try {
-			current.setProperty(name, value.get(0));
+			// a list for a repeating element (dosageInstruction) adds every item, in order; else the first is the value
+			Property property = current.getNamedProperty(name);
+			boolean repeating = property != null && property.getMaxCardinality() > 1;
+			for (Base item : repeating ? value : value.subList(0, 1)) {
+				current.setProperty(name, item);
+			}
 		} catch (org.hl7.fhir.exceptions.FHIRException unknownName) {
 			// A typed name of a choice element (doseQuantity for dose[x]) is set through the choice.
 			for (var property : current.children()) {

@@ -37,17 +37,6 @@ class DraftDoseTest {
 				+ dose("5", "mg") + ",\"timing\":{\"repeat\":{\"frequency\":1,\"period\":1,\"periodUnit\":\"d\"}}}")).isEqualByComparingTo("15");
 	}
 
-	@Test
-	void aCorrectedOrderKeepsItsScheduleAndSplitsTheNewDailyAmount() {
-		MedicationRequest draft = order(dose("40", "mg") + ",\"timing\":{\"repeat\":{\"frequency\":2,\"period\":1,\"periodUnit\":\"d\"}}}");
-		MedicationRequest corrected = DraftDose.of(draft).withDailyDose(draft, new BigDecimal("28"));
-		assertThat(corrected.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue())
-				.isEqualByComparingTo("14");
-		assertThat(DraftDose.of(corrected).dailyMg()).isEqualByComparingTo("28");
-		assertThat(draft.getDosageInstructionFirstRep().getDoseAndRateFirstRep().getDoseQuantity().getValue())
-				.as("the draft itself is untouched").isEqualByComparingTo("40");
-	}
-
 	private static BigDecimal daily(String dosages) {
 		DraftDose dose = DraftDose.of(order(dosages));
 		assertThat(dose.problem()).isNull();

@@ -20,8 +20,11 @@ import org.hl7.fhir.r4.model.Timing;
  * orderableDrugForm codes or plain unit text), in mL of a liquid, or as a rate; a dose range (its upper end); timing
  * by frequency and period, {@code when} events or a timing abbreviation; as needed with a maximum per period; several
  * instructions. Units are converted with the ordered product's {@link UnitStrength}, never guessed. When the amount
- * cannot be read, {@link #problem()} says what is missing in words a prescriber understands. This is the fast path of
- * the content's Library AdhdOrderDose (CQL), which DraftDoseFastPathTest proves it equal to.
+ * cannot be read, {@link #problem()} says what is missing in words a prescriber understands. A test oracle, written
+ * independently of the content's Library AdhdOrderDose (CQL), which the server runs: DraftDoseFastPathTest compares the
+ * two on every draft order of the case files and a generated sweep of order shapes, and DraftDoseTest checks this one
+ * against orders as EHRs write them. (It was the order checks' Java fast path until the dose checks moved into the
+ * content, PlanDefinition dose-limits.)
  *
  * @param dailyMg         the ordered amount per day (the largest the instructions allow), or null
  * @param administrations doses per day, or null when unknown
@@ -85,30 +88,6 @@ record DraftDose(BigDecimal dailyMg, BigDecimal administrations, String problem)
 
 	boolean known() {
 		return dailyMg != null;
-	}
-
-	/**
-	 * The draft with its dose changed so that it orders {@code dailyMg} a day in the same number of doses, in mg (a
-	 * rate or a maximum per period it had is replaced likewise).
-	 */
-	MedicationRequest withDailyDose(MedicationRequest draft, BigDecimal newDailyMg) {
-		MedicationRequest corrected = draft.copy();
-		BigDecimal perDose = newDailyMg.divide(administrations, 1, RoundingMode.DOWN).stripTrailingZeros();
-		for (Dosage dosage : corrected.getDosageInstruction()) {
-			Dosage.DosageDoseAndRateComponent doseAndRate = dosage.getDoseAndRateFirstRep();
-			doseAndRate.setDose(mg(perDose));
-			doseAndRate.setRate(null);
-			if (dosage.hasMaxDosePerPeriod()) {
-				dosage.setMaxDosePerPeriod(new Ratio().setNumerator(mg(newDailyMg))
-						.setDenominator(new Quantity().setValue(1).setUnit("d").setSystem(UCUM).setCode("d")));
-			}
-			dosage.setText(null);
-		}
-		return corrected;
-	}
-
-	private static Quantity mg(BigDecimal value) {
-		return new Quantity().setValue(value).setUnit("mg").setSystem(UCUM).setCode("mg");
 	}
 
 	private static DraftDose unreadable(String problem) {

@@ -24,9 +24,10 @@ import java.util.regex.Pattern;
 /**
  * Reads a MedicationKnowledge's structured dosing (the shape fixed in fhir-resources/README.md, "Structured dosing")
  * and computes the doses for one patient. Every number comes from the MedicationKnowledge; this class only knows the
- * shape. It is the hand-written fast path of the content's dosing logic, Library AdhdDosing (CQL), for the order checks,
- * which call it for every line of every order; DosingFastPathTest proves the two equal on a sweep of every product
- * line, age, weight and dosing condition, so a change here must be made in the CQL too (and the other way round).
+ * shape. A test oracle, written independently of the content's dosing logic (Library AdhdDosing, CQL), which the
+ * server runs: DosingFastPathTest compares the two on a sweep of every product line, age, weight and dosing condition,
+ * and DosingCalculatorTest and LabelDosingTest check this one against the labels' figures. (It was the order checks'
+ * Java fast path until the dose checks moved into the content, PlanDefinition dose-limits.)
  *
  * <p>A band applies when all its characteristics hold. A band for a condition the patient has (CYP2D6, hepatic or
  * renal impairment) wins over a general band. When the weight is unknown and the bands it would decide between give
