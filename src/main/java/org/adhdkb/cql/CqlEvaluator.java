@@ -37,7 +37,7 @@ public final class CqlEvaluator {
 
 	/** For tools and tests without a server: a resolver on HAPI's shared R4 context, made on first use. */
 	private static final class SharedModel {
-		static final R4FhirModelResolver MODEL = new R4FhirModelResolver(FhirContext.forR4Cached());
+		static final R4FhirModelResolver MODEL = new FhirTypes(FhirContext.forR4Cached());
 	}
 
 	private final R4FhirModelResolver model;

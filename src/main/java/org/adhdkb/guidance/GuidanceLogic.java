@@ -11,6 +11,7 @@ import org.adhdkb.cache.ChangeCounter;
 import org.adhdkb.cache.VersionedCache;
 import org.adhdkb.cql.CompiledLibraries;
 import org.adhdkb.cql.CqlEvaluator;
+import org.adhdkb.cql.FhirTypes;
 import org.adhdkb.cql.ValueSetTerminology;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.BooleanType;
@@ -58,7 +59,7 @@ public class GuidanceLogic {
 	public GuidanceLogic(DaoRegistry daoRegistry, ChangeCounter changeCounter, KnowledgeArtifacts artifacts,
 			IValidationSupport validationSupport, ValueSetMembership valueSets, FhirContext fhir) {
 		this.daoRegistry = daoRegistry;
-		this.model = new R4FhirModelResolver(fhir);
+		this.model = new FhirTypes(fhir);
 		this.changeCounter = changeCounter;
 		this.artifacts = artifacts;
 		this.validationSupport = validationSupport;
