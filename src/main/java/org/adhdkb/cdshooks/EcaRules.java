@@ -73,8 +73,14 @@ class EcaRules {
 	 * knowledge once per content version.
 	 */
 	GuidanceLogic.Definitions scope(HookRules hook, HookData data, HookCall call) {
-		return logic.definitions(hook.libraries(), data.patientData(), hook.knowledge(), data.applyContext().parameters(),
-				call.request());
+		return scope(hook, data, call, Map.of());
+	}
+
+	/** As {@link #scope(HookRules, HookData, HookCall)}, with more CQL parameters (an engine's fast paths). */
+	GuidanceLogic.Definitions scope(HookRules hook, HookData data, HookCall call, Map<String, Object> moreParameters) {
+		Map<String, Object> parameters = new HashMap<>(data.applyContext().parameters());
+		parameters.putAll(moreParameters);
+		return logic.definitions(hook.libraries(), data.patientData(), hook.knowledge(), parameters, call.request());
 	}
 
 	/**
