@@ -258,7 +258,8 @@ public final class DosingCalculator {
 		return mg.setScale(1, RoundingMode.HALF_UP).stripTrailingZeros();
 	}
 
-	private static List<Dosage> dosages(MedicationKnowledgeAdministrationGuidelinesComponent band, String role) {
+	/** The dosages of a band with this role (CodeSystem dose-role). */
+	static List<Dosage> dosages(MedicationKnowledgeAdministrationGuidelinesComponent band, String role) {
 		return band.getDosage().stream()
 				.filter(d -> d.getType().getCoding().stream()
 						.anyMatch(c -> DOSE_ROLE.equals(c.getSystem()) && role.equals(c.getCode())))

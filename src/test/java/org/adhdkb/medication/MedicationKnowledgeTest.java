@@ -21,7 +21,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class MedicationKnowledgeTest extends ServerTestBase {
 
-	private static final String DOSE_ROLE = "http://adhdkb.org/fhir/CodeSystem/dose-role";
 	private static final String STATEMENT_SOURCE = "http://adhdkb.org/fhir/StructureDefinition/statement-source";
 	private static final String UCUM = "http://unitsofmeasure.org";
 
@@ -258,11 +257,7 @@ class MedicationKnowledgeTest extends ServerTestBase {
 	}
 
 	private static List<Dosage> dosages(MedicationKnowledgeAdministrationGuidelinesComponent band, String role) {
-		return band.getDosage().stream()
-				.filter(d -> d.getType().getCoding().stream()
-						.anyMatch(c -> DOSE_ROLE.equals(c.getSystem()) && role.equals(c.getCode())))
-				.flatMap(d -> d.getDosage().stream())
-				.toList();
+		return DosingCalculator.dosages(band, role);
 	}
 
 	/** The distinct daily doses of a role, as "value unit" strings (the content may repeat one per source). */
