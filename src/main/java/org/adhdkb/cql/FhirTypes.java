@@ -12,6 +12,10 @@ import org.opencds.cqf.cql.engine.fhir.model.R4FhirModelResolver;
  * card's link) by trying class names in several packages; a name that is not in the first package costs a failed
  * class lookup through the jar's class loader, which was about a fifth of an order-sign call's CPU. The classes of a
  * running server do not change, so each name is resolved once.
+ * <p>
+ * And a property path of one element ({@code code}, not {@code code.coding}), which is nearly every property CQL reads,
+ * goes straight to the property: the engine splits every path with a regular expression compiled again on each read
+ * (about a twentieth of the CQL's CPU in a profile of order-sign).
  */
 public final class FhirTypes extends R4FhirModelResolver {
 
@@ -19,6 +23,14 @@ public final class FhirTypes extends R4FhirModelResolver {
 
 	public FhirTypes(FhirContext fhir) {
 		super(fhir);
+	}
+
+	@Override
+	public Object resolvePath(Object target, String path) {
+		if (path != null && !path.isEmpty() && path.indexOf('.') < 0 && path.indexOf('[') < 0) {
+			return resolveProperty(target, path);
+		}
+		return super.resolvePath(target, path);
 	}
 
 	@Override
