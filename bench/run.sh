@@ -170,6 +170,9 @@ for row in "${ENDPOINTS[@]}"; do
 done
 
 RSS_END=$(awk '/VmRSS/ {print int($2/1024)}' /proc/$SERVER/status)
-{ echo; echo "RSS after the load: ${RSS_END} MiB."; } >> "$TABLE"
+# The live data (what a full collection leaves: the class histogram collects first), which with the heap cap decides
+# how hard the collector works; read after the RSS, since the collection it forces changes what is resident.
+LIVE=$(jcmd $SERVER GC.class_histogram 2>/dev/null | awk '$1=="Total" {print int($3/1048576)}')
+{ echo; echo "RSS after the load: ${RSS_END} MiB. Live data after the load: ${LIVE:-unknown} MiB."; } >> "$TABLE"
 cat "$TABLE"
 exit $FAILED
